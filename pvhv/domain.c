@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvhv domains: lifetime, sysfs directory, console buffer, and the binding
+ * between a domain and the KVM VM that runs on its memory.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+#include <linux/kvm_host.h>
+
+#include "domain.h"
+#include "frames.h"
+#include "core.h"
+
+/* Serializes domain creation and removal and dir->i_private. */
+static DEFINE_MUTEX(pvhv_domains_lock);
+static struct kset *pvhv_domains_kset;
+static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
+static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
+
+/* kvm -> domain, for the hypercall fast path. */
+static DEFINE_SPINLOCK(pvhv_bind_lock);
+static DEFINE_HASHTABLE(pvhv_bind_hash, 6);
+
+/*
+ * Dropping the last reference to a struct kvm destroys the VM, which may
+ * munmap() (x86 private memslots) and so must not happen under mmap_lock, as
+ * in vm_operations.close.  Bindings therefore drop their reference from a
+ * work item, allocated when the binding is made so that unbinding cannot fail.
+ */
+struct pvhv_kvm_put {
+	struct work_struct work;
+	struct kvm *kvm;
+};
+
+static struct workqueue_struct *pvhv_wq;
+
+struct pvhv_domain_priv {
+	struct rcu_head rcu;		/* first: kfree_rcu() needs a small offset */
+	struct pvhv_kvm_put *kvm_put;	/* under pvhv_bind_lock */
+	bool dead;			/* under pvhv_bind_lock */
+	struct pvhv_domain dom;
+};
+
+#define to_priv(d) container_of(d, struct pvhv_domain_priv, dom)
+#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
+
+int pvhv_domains_active(void)
+{
+	return atomic_read(&pvhv_nr_domains);
+}
+
+void pvhv_domain_get(struct pvhv_domain *dom)
+{
+	kobject_get(&dom->kobj);
+}
+
+void pvhv_domain_put(struct pvhv_domain *dom)
+{
+	kobject_put(&dom->kobj);
+}
+
+/* ---- sysfs ---- */
+
+static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", kobj_to_domain(kobj)->id);
+}
+
+static ssize_t frames_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&kobj_to_domain(kobj)->frames));
+}
+
+static ssize_t size_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&kobj_to_domain(kobj)->size));
+}
+
+static ssize_t bound_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!READ_ONCE(kobj_to_domain(kobj)->kvm));
+}
+
+static ssize_t hypercalls_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&kobj_to_domain(kobj)->hypercalls));
+}
+
+static ssize_t console_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct pvhv_domain *dom = kobj_to_domain(kobj);
+	/* sysfs gives one page; keep room for the terminating NUL. */
+	size_t max = min_t(size_t, PVHV_CONSOLE_BUF, PAGE_SIZE - 1);
+	size_t len, start, first;
+
+	spin_lock(&dom->console_lock);
+	len = min_t(size_t, dom->console_len, max);
+	start = (dom->console_len - len) % PVHV_CONSOLE_BUF;
+	first = min_t(size_t, len, PVHV_CONSOLE_BUF - start);
+	memcpy(buf, dom->console + start, first);
+	memcpy(buf + first, dom->console, len - first);
+	spin_unlock(&dom->console_lock);
+	return len;
+}
+
+static struct kobj_attribute id_attr = __ATTR_RO(id);
+static struct kobj_attribute frames_attr = __ATTR_RO(frames);
+static struct kobj_attribute size_attr = __ATTR_RO(size);
+static struct kobj_attribute bound_attr = __ATTR_RO(bound);
+static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
+static struct kobj_attribute console_attr = __ATTR_RO(console);
+
+static struct attribute *pvhv_domain_attrs[] = {
+	&id_attr.attr,
+	&frames_attr.attr,
+	&size_attr.attr,
+	&bound_attr.attr,
+	&hypercalls_attr.attr,
+	&console_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pvhv_domain);
+
+static void pvhv_domain_release(struct kobject *kobj)
+{
+	struct pvhv_domain_priv *priv = to_priv(kobj_to_domain(kobj));
+
+	/* The binding hash is walked under RCU. */
+	kfree_rcu(priv, rcu);
+}
+
+static const struct kobj_type pvhv_domain_ktype = {
+	.release = pvhv_domain_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = pvhv_domain_groups,
+};
+
+/* ---- lifetime ---- */
+
+static struct pvhv_domain *pvhv_domain_create(const char *name)
+{
+	struct pvhv_domain_priv *priv;
+	struct pvhv_domain *dom;
+	struct kobject *clash;
+	int ret;
+
+	lockdep_assert_held(&pvhv_domains_lock);
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL_ACCOUNT);
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	dom = &priv->dom;
+	dom->id = atomic64_inc_return(&pvhv_next_id);
+	spin_lock_init(&dom->console_lock);
+	ratelimit_state_init(&dom->console_rs, 5 * HZ, 20);
+	ratelimit_set_flags(&dom->console_rs, RATELIMIT_MSG_ON_RELEASE);
+
+	dom->kobj.kset = pvhv_domains_kset;
+	kobject_init(&dom->kobj, &pvhv_domain_ktype);
+	/* Names must be unique in sysfs: a second "vm1" becomes "vm1-<id>". */
+	clash = kset_find_obj(pvhv_domains_kset, name);
+	if (clash) {
+		kobject_put(clash);
+		ret = kobject_add(&dom->kobj, NULL, "%s-%llu", name, dom->id);
+	} else {
+		ret = kobject_add(&dom->kobj, NULL, "%s", name);
+	}
+	if (ret) {
+		kobject_put(&dom->kobj);
+		return ERR_PTR(ret);
+	}
+	atomic_inc(&pvhv_nr_domains);
+	return dom;
+}
+
+struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
+					     const char *dir_name,
+					     const char *file_name)
+{
+	struct pvhv_domain *dom;
+
+	mutex_lock(&pvhv_domains_lock);
+	dom = root ? NULL : dir->i_private;
+	if (dom) {
+		dom->nr_files++;
+	} else {
+		dom = pvhv_domain_create(root ? file_name : dir_name);
+		if (!IS_ERR(dom)) {
+			dom->nr_files = 1;
+			if (!root) {
+				/* Pinned so that dir->i_private can be reset. */
+				ihold(dir);
+				dom->dir = dir;
+				dir->i_private = dom;
+			}
+		}
+	}
+	mutex_unlock(&pvhv_domains_lock);
+	return dom;
+}
+
+static void pvhv_kvm_put_fn(struct work_struct *work)
+{
+	struct pvhv_kvm_put *put = container_of(work, struct pvhv_kvm_put, work);
+
+	kvm_put_kvm(put->kvm);
+	kfree(put);
+}
+
+static void pvhv_domain_unbind(struct pvhv_domain *dom, bool kill)
+{
+	struct pvhv_domain_priv *priv = to_priv(dom);
+	struct pvhv_kvm_put *put;
+
+	spin_lock(&pvhv_bind_lock);
+	if (kill)
+		priv->dead = true;
+	put = priv->kvm_put;
+	if (put) {
+		hash_del_rcu(&dom->bind_node);
+		WRITE_ONCE(dom->kvm, NULL);
+		priv->kvm_put = NULL;
+	}
+	spin_unlock(&pvhv_bind_lock);
+	if (put)
+		queue_work(pvhv_wq, &put->work);
+}
+
+void pvhv_domain_put_file(struct pvhv_domain *dom)
+{
+	struct inode *dir = NULL;
+
+	mutex_lock(&pvhv_domains_lock);
+	if (--dom->nr_files) {
+		mutex_unlock(&pvhv_domains_lock);
+		return;
+	}
+	if (dom->dir) {
+		dir = dom->dir;
+		dir->i_private = NULL;
+		dom->dir = NULL;
+	}
+	mutex_unlock(&pvhv_domains_lock);
+
+	pvhv_domain_unbind(dom, true);
+	kobject_del(&dom->kobj);
+	atomic_dec(&pvhv_nr_domains);
+	iput(dir);
+	kobject_put(&dom->kobj);
+}
+
+/* ---- mappings and the KVM binding ---- */
+
+void pvhv_domain_vma_open(struct pvhv_domain *dom)
+{
+	atomic_inc(&dom->nr_vmas);
+}
+
+void pvhv_domain_vma_close(struct pvhv_domain *dom)
+{
+	/* Nobody maps the memory any more: the VM cannot use it either. */
+	if (atomic_dec_and_test(&dom->nr_vmas))
+		pvhv_domain_unbind(dom, false);
+}
+
+/* The pvhv domain whose memory backs one of @kvm's memslots, or NULL. */
+static struct pvhv_domain *pvhv_domain_find_mapped(struct kvm *kvm)
+{
+	struct kvm_memory_slot *slot;
+	int bkt;
+
+	mmap_assert_locked(kvm->mm);
+	kvm_for_each_memslot(slot, bkt, kvm_memslots(kvm)) {
+		struct vm_area_struct *vma;
+		struct pvhv_mem *mem;
+
+		vma = vma_lookup(kvm->mm, slot->userspace_addr);
+		mem = vma ? pvhvfs_file_mem(vma->vm_file) : NULL;
+		if (mem)
+			return mem->dom;
+	}
+	return NULL;
+}
+
+static struct pvhv_domain *pvhv_domain_bind(struct kvm *kvm)
+{
+	struct pvhv_kvm_put *put;
+	struct pvhv_domain_priv *priv;
+	struct pvhv_domain *dom;
+
+	/* Only the VM's own process can tell which file its memslots map. */
+	if (current->mm != kvm->mm)
+		return NULL;
+	put = kzalloc(sizeof(*put), GFP_KERNEL_ACCOUNT);
+	if (!put)
+		return NULL;
+
+	/* The mapping cannot go away (and unbind) while mmap_lock is held. */
+	mmap_read_lock(kvm->mm);
+	dom = pvhv_domain_find_mapped(kvm);
+	if (dom) {
+		priv = to_priv(dom);
+		spin_lock(&pvhv_bind_lock);
+		if (priv->dead || (dom->kvm && dom->kvm != kvm)) {
+			/* Dying, or already the memory of another VM. */
+			dom = NULL;
+		} else if (!dom->kvm) {
+			kvm_get_kvm(kvm);
+			put->kvm = kvm;
+			INIT_WORK(&put->work, pvhv_kvm_put_fn);
+			priv->kvm_put = put;
+			put = NULL;
+			WRITE_ONCE(dom->kvm, kvm);
+			hash_add_rcu(pvhv_bind_hash, &dom->bind_node,
+				     (unsigned long)kvm);
+		}
+		if (dom)
+			pvhv_domain_get(dom);
+		spin_unlock(&pvhv_bind_lock);
+	}
+	mmap_read_unlock(kvm->mm);
+	kfree(put);
+	return dom;
+}
+
+struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct pvhv_domain *dom;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(pvhv_bind_hash, dom, bind_node,
+				   (unsigned long)kvm) {
+		if (READ_ONCE(dom->kvm) == kvm &&
+		    kobject_get_unless_zero(&dom->kobj)) {
+			rcu_read_unlock();
+			return dom;
+		}
+	}
+	rcu_read_unlock();
+	return pvhv_domain_bind(kvm);
+}
+
+/* ---- console ---- */
+
+void pvhv_domain_console_write(struct pvhv_domain *dom, const char *buf,
+			       size_t len)
+{
+	char line[PVHV_CONSOLE_MAX];
+	size_t i, pos, n = 0;
+
+	spin_lock(&dom->console_lock);
+	for (i = 0; i < len; i++) {
+		pos = (dom->console_len + i) % PVHV_CONSOLE_BUF;
+		dom->console[pos] = buf[i];
+	}
+	dom->console_len += len;
+	spin_unlock(&dom->console_lock);
+
+	/* The host log gets a sanitized, ratelimited copy. */
+	for (i = 0; i < len && n < sizeof(line); i++) {
+		if (buf[i] == '\n' && i == len - 1)
+			break;
+		line[n++] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : '.';
+	}
+	if (__ratelimit(&dom->console_rs))
+		pr_info("pvhv: %s: %.*s\n", kobject_name(&dom->kobj),
+			(int)n, line);
+}
+
+/* ---- init ---- */
+
+int pvhv_domains_init(struct kobject *parent)
+{
+	pvhv_wq = alloc_workqueue("pvhv", WQ_UNBOUND, 0);
+	if (!pvhv_wq)
+		return -ENOMEM;
+	pvhv_domains_kset = kset_create_and_add("domains", NULL, parent);
+	if (!pvhv_domains_kset) {
+		destroy_workqueue(pvhv_wq);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void pvhv_domains_exit(void)
+{
+	/* All domains are gone: pvhvfs pins the module while any exists. */
+	WARN_ON(atomic_read(&pvhv_nr_domains));
+	destroy_workqueue(pvhv_wq);	/* runs pending kvm puts */
+	kset_unregister(pvhv_domains_kset);
+	rcu_barrier();			/* pending kfree_rcu() of domains */
+}

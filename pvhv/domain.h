@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvhv domains.
+ *
+ * A domain is the set of pvhvfs memory files in one directory (a file in the
+ * root of a mount is a domain of its own) and, once it has made a pvhv
+ * hypercall, the KVM VM whose memslots map that memory.  The domain is named
+ * after the directory and appears in /sys/kernel/pvhv/domains/<name>/.
+ *
+ * Lifetime: every memory file holds a reference, and the domain leaves sysfs
+ * when its last file is evicted.  The KVM binding holds a reference on the
+ * struct kvm and is dropped when no process maps the domain's memory any more.
+ */
+#ifndef _PVHV_DOMAIN_H
+#define _PVHV_DOMAIN_H
+
+#include <linux/kobject.h>
+#include <linux/spinlock.h>
+#include <linux/ratelimit.h>
+#include <linux/hashtable.h>
+#include <pvhv/pvhv.h>
+
+struct kvm;
+struct kvm_vcpu;
+struct inode;
+
+#define PVHV_CONSOLE_BUF	4096
+
+struct pvhv_domain {
+	struct kobject kobj;
+	u64 id;
+	struct inode *dir;		/* directory the domain is cached in */
+	int nr_files;			/* memory files; under pvhv_domains_lock */
+	atomic_t nr_vmas;		/* mappings of its files, all processes */
+	atomic_long_t frames;		/* sum over its files' P2Ms */
+	atomic64_t size;		/* sum of its files' sizes, bytes */
+
+	/* KVM binding, under pvhv_bind_lock; lookups use RCU. */
+	struct kvm *kvm;
+	struct hlist_node bind_node;
+
+	atomic64_t hypercalls;
+	atomic64_t hc_count[PVHV_HC_COUNT];
+
+	spinlock_t console_lock;
+	size_t console_len;		/* bytes ever written */
+	char console[PVHV_CONSOLE_BUF];	/* ring, console_len % size is next */
+	struct ratelimit_state console_rs;
+};
+
+int pvhv_domains_init(struct kobject *parent);
+void pvhv_domains_exit(void);
+
+/*
+ * Domain for a new memory file @name created in @dir (@root: @dir is the root
+ * of the mount).  Returns a new reference, or an ERR_PTR.
+ */
+struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
+					     const char *dir_name,
+					     const char *file_name);
+/* A memory file of the domain was evicted: drop its reference. */
+void pvhv_domain_put_file(struct pvhv_domain *dom);
+
+void pvhv_domain_get(struct pvhv_domain *dom);
+void pvhv_domain_put(struct pvhv_domain *dom);
+
+/* Mapping accounting, from the pvhvfs vm_operations. */
+void pvhv_domain_vma_open(struct pvhv_domain *dom);
+void pvhv_domain_vma_close(struct pvhv_domain *dom);
+
+/*
+ * Domain of the VM that @vcpu belongs to, binding it on first use.  Must be
+ * called from the vCPU thread in KVM's exit handling (kvm->srcu held).
+ * Returns a reference or NULL if the VM is not a pvhv domain.
+ */
+struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu);
+
+void pvhv_domain_console_write(struct pvhv_domain *dom, const char *buf,
+			       size_t len);
+
+int pvhv_domains_active(void);
+
+#endif /* _PVHV_DOMAIN_H */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The P2M of a pvhvfs memory file: allocation on fault, and the operations
+ * that remove or replace a frame under a running guest.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/xarray.h>
+
+#include "frames.h"
+#include "domain.h"
+
+static atomic_long_t pvhv_frames_total = ATOMIC_LONG_INIT(0);
+
+long pvhv_frames_global(void)
+{
+	return atomic_long_read(&pvhv_frames_total);
+}
+
+static void pvhv_frames_account(struct pvhv_mem *mem, long delta)
+{
+	atomic_long_add(delta, &mem->frames);
+	atomic_long_add(delta, &mem->dom->frames);
+	atomic_long_add(delta, &pvhv_frames_total);
+}
+
+void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
+{
+	xa_init(&mem->p2m);
+	atomic_long_set(&mem->frames, 0);
+	mem->dom = dom;
+}
+
+void pvhv_mem_destroy(struct pvhv_mem *mem)
+{
+	struct page *page;
+	unsigned long idx;
+	long n = 0;
+
+	xa_for_each(&mem->p2m, idx, page) {
+		put_page(page);
+		n++;
+	}
+	xa_destroy(&mem->p2m);
+	pvhv_frames_account(mem, -n);
+}
+
+/* The frame at @idx, allocated zeroed on first use. */
+static struct page *pvhv_mem_get_frame(struct pvhv_mem *mem, pgoff_t idx)
+{
+	struct page *page, *old;
+
+	page = xa_load(&mem->p2m, idx);
+	if (page)
+		return page;
+
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	/* Another vCPU or thread may have faulted the same frame meanwhile. */
+	old = xa_cmpxchg(&mem->p2m, idx, NULL, page, GFP_KERNEL);
+	if (old) {
+		__free_page(page);
+		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
+	}
+	pvhv_frames_account(mem, 1);
+	return page;
+}
+
+vm_fault_t pvhv_mem_fault(struct vm_fault *vmf, struct pvhv_mem *mem)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	struct page *page;
+	vm_fault_t ret;
+	int err;
+
+	/* Keeps frame removal (exclusive holders) out until the PTE is set. */
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (vmf->pgoff >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	page = pvhv_mem_get_frame(mem, vmf->pgoff);
+	if (IS_ERR(page)) {
+		ret = vmf_error(PTR_ERR(page));
+		goto out;
+	}
+	/*
+	 * A normal, refcounted PTE: get_user_pages() (KVM, vhost, O_DIRECT
+	 * reads into guest RAM) works on it.  -EBUSY: a racing fault won.
+	 */
+	err = vm_insert_page(vma, vmf->address, page);
+	ret = (!err || err == -EBUSY) ? VM_FAULT_NOPAGE : vmf_error(err);
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return ret;
+}
+
+/*
+ * Remove every user mapping of frames [idx, idx + n) (n == 0: to the end).
+ * KVM's MMU notifier zaps its stage-2 entries before this returns.
+ */
+static void pvhv_mem_unmap(struct inode *inode, pgoff_t idx, pgoff_t n)
+{
+	unmap_mapping_range(inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
+			    (loff_t)n << PAGE_SHIFT, 1);
+}
+
+void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from)
+{
+	struct page *page;
+	unsigned long idx;
+	long n = 0;
+
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
+	pvhv_mem_unmap(inode, from, 0);
+	xa_for_each_start(&mem->p2m, idx, page, from) {
+		xa_erase(&mem->p2m, idx);
+		put_page(page);
+		n++;
+	}
+	pvhv_frames_account(mem, -n);
+}
+
+int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
+{
+	struct page *old, *new;
+	int ret = 0;
+
+	new = alloc_page(GFP_HIGHUSER);
+	if (!new)
+		return -ENOMEM;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	old = xa_load(&mem->p2m, idx);
+	if (!old) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* Nobody can write the old page once it is unmapped everywhere. */
+	pvhv_mem_unmap(inode, idx, 1);
+	copy_highpage(new, old);
+	xa_store(&mem->p2m, idx, new, GFP_KERNEL);
+	put_page(old);
+	new = NULL;
+out:
+	filemap_invalidate_unlock(inode->i_mapping);
+	if (new)
+		__free_page(new);
+	return ret;
+}
+
+int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
+{
+	struct page *page;
+	int ret = 0;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	page = xa_load(&mem->p2m, idx);
+	if (page) {
+		pvhv_mem_unmap(inode, idx, 1);
+		xa_erase(&mem->p2m, idx);
+		put_page(page);
+		pvhv_frames_account(mem, -1);
+	} else {
+		ret = -ENOENT;
+	}
+	filemap_invalidate_unlock(inode->i_mapping);
+	return ret;
+}

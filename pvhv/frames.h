@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest frames: the P2M of one pvhvfs file.
+ *
+ * Every regular pvhvfs file is a memory object.  Its P2M maps a page offset in
+ * the file (a guest frame number relative to the start of the file) to the
+ * host page that backs it.  Pages are allocated on first touch, are not part
+ * of any page cache, and are mapped into user space with vm_insert_page() so
+ * that get_user_pages(), and therefore KVM, see ordinary refcounted pages.
+ *
+ * Locking: the file's mapping->invalidate_lock.  The fault path takes it
+ * shared; anything that removes or replaces a frame takes it exclusive, unmaps
+ * the old page from every process (which also zaps KVM's stage-2 entries
+ * through the MMU notifiers) and only then drops its reference.
+ */
+#ifndef _PVHV_FRAMES_H
+#define _PVHV_FRAMES_H
+
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/atomic.h>
+#include <linux/mm_types.h>
+
+struct pvhv_domain;
+struct inode;
+
+struct pvhv_mem {
+	struct xarray p2m;		/* pgoff -> struct page * */
+	atomic_long_t frames;		/* entries in p2m */
+	struct pvhv_domain *dom;	/* owner; holds a reference */
+};
+
+void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom);
+/* Free every frame; no mapping of the file may exist any more. */
+void pvhv_mem_destroy(struct pvhv_mem *mem);
+
+vm_fault_t pvhv_mem_fault(struct vm_fault *vmf, struct pvhv_mem *mem);
+/* Free the frames at and beyond @from (pages); caller holds invalidate_lock. */
+void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from);
+int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
+int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
+
+/* Frames held by all pvhvfs files of all domains. */
+long pvhv_frames_global(void);
+
+#endif /* _PVHV_FRAMES_H */

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The base hypercalls: version, features, null and console write.
+ */
+#include <linux/kernel.h>
+#include <linux/kvm_host.h>
+#include <pvhv/pvhv.h>
+
+#include "hypercall.h"
+#include "domain.h"
+
+static long pvhv_hc_version(struct pvhv_hc_ctx *ctx)
+{
+	return PVHV_VERSION;
+}
+
+static long pvhv_hc_features(struct pvhv_hc_ctx *ctx)
+{
+	return PVHV_HOST_FEATURES;
+}
+
+static long pvhv_hc_null(struct pvhv_hc_ctx *ctx)
+{
+	return 0;
+}
+
+/* console_write(gpa, len) */
+static long pvhv_hc_console_write(struct pvhv_hc_ctx *ctx)
+{
+	char buf[PVHV_CONSOLE_MAX];
+	u64 gpa = ctx->args[0];
+	unsigned long len = ctx->args[1];
+
+	if (len == 0 || len > PVHV_CONSOLE_MAX)
+		return -PVHV_EINVAL;
+	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -PVHV_EINVAL;
+	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, buf, len))
+		return -PVHV_EFAULT;
+
+	pvhv_domain_console_write(ctx->dom, buf, len);
+	return len;
+}
+
+static const struct {
+	unsigned long nr;
+	const char *name;
+	pvhv_hc_fn fn;
+} pvhv_hc_base[] = {
+	{ PVHV_HC_VERSION, "version", pvhv_hc_version },
+	{ PVHV_HC_FEATURES, "features", pvhv_hc_features },
+	{ PVHV_HC_NULL, "null", pvhv_hc_null },
+	{ PVHV_HC_CONSOLE_WRITE, "console_write", pvhv_hc_console_write },
+};
+
+int pvhv_hc_base_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(pvhv_hc_base); i++) {
+		ret = pvhv_hc_register(pvhv_hc_base[i].nr, pvhv_hc_base[i].name,
+				       pvhv_hc_base[i].fn);
+		if (ret) {
+			while (i--)
+				pvhv_hc_unregister(pvhv_hc_base[i].nr);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void pvhv_hc_base_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(pvhv_hc_base); i++)
+		pvhv_hc_unregister(pvhv_hc_base[i].nr);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hypercall handler table.
+ *
+ * Host components register one handler per hypercall number of pvhv's range
+ * (include/uapi/pvhv/pvhv.h) at module init and unregister at exit, after the
+ * KVM hook is gone.  A handler runs in the vCPU thread, may sleep, must
+ * validate every argument and returns a result for RAX: >= 0 or -PVHV_E*.
+ */
+#ifndef _PVHV_HYPERCALL_H
+#define _PVHV_HYPERCALL_H
+
+#include <linux/types.h>
+#include <pvhv/pvhv.h>
+
+struct kvm_vcpu;
+struct pvhv_domain;
+
+struct pvhv_hc_ctx {
+	struct kvm_vcpu *vcpu;
+	struct pvhv_domain *dom;
+	unsigned long args[4];		/* RBX, RCX, RDX, RSI */
+};
+
+typedef long (*pvhv_hc_fn)(struct pvhv_hc_ctx *ctx);
+
+int pvhv_hc_register(unsigned long nr, const char *name, pvhv_hc_fn fn);
+void pvhv_hc_unregister(unsigned long nr);
+
+/* Run hypercall @nr for a pvhv domain; returns the value for RAX. */
+long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr);
+
+/* "name count" per registered hypercall, for sysfs. */
+ssize_t pvhv_hc_stats_show(char *buf);
+
+/* Feature bits (PVHV_F_*) this host offers. */
+#define PVHV_HOST_FEATURES	PVHV_F_CONSOLE
+
+int pvhv_hc_base_init(void);
+void pvhv_hc_base_exit(void);
+
+#endif /* _PVHV_HYPERCALL_H */

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvhv: a Xen-style paravirtual hypervisor on top of KVM.
+ *
+ * Module init and exit.  Components come up in dependency order and the KVM
+ * hook goes last, so that no hypercall reaches a half-initialized pvhv; exit
+ * runs in reverse.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <pvhv/pvhv.h>
+
+#include "core.h"
+#include "domain.h"
+#include "hypercall.h"
+
+static int __init pvhv_init(void)
+{
+	int ret;
+
+	ret = pvhv_sysfs_init();
+	if (ret)
+		return ret;
+	ret = pvhv_domains_init(pvhv_kobj);
+	if (ret)
+		goto err_sysfs;
+	ret = pvhv_hc_base_init();
+	if (ret)
+		goto err_domains;
+	ret = pvhvfs_init();
+	if (ret)
+		goto err_hc;
+	ret = pvhv_kvm_hook_init();
+	if (ret)
+		goto err_fs;
+
+	pr_info("pvhv: version %d.%d loaded, hypercalls %#lx-%#lx\n",
+		PVHV_VERSION_MAJOR, PVHV_VERSION_MINOR, PVHV_HC_BASE,
+		PVHV_HC_BASE + PVHV_HC_COUNT - 1);
+	return 0;
+
+err_fs:
+	pvhvfs_exit();
+err_hc:
+	pvhv_hc_base_exit();
+err_domains:
+	pvhv_domains_exit();
+err_sysfs:
+	pvhv_sysfs_exit();
+	return ret;
+}
+
+static void __exit pvhv_exit(void)
+{
+	pvhv_kvm_hook_exit();
+	pvhvfs_exit();
+	pvhv_hc_base_exit();
+	pvhv_domains_exit();
+	pvhv_sysfs_exit();
+}
+
+module_init(pvhv_init);
+module_exit(pvhv_exit);
+
+MODULE_DESCRIPTION("pvhv: Xen-style paravirtualization on KVM");
+MODULE_AUTHOR("The pvhv authors");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_FS("pvhvfs");

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/pvhv: version, features and global counters.  Each domain's
+ * directory below domains/ is made by domain.c.
+ */
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include <pvhv/pvhv.h>
+
+#include "core.h"
+#include "domain.h"
+#include "frames.h"
+#include "hypercall.h"
+
+struct kobject *pvhv_kobj;
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d.%d\n", PVHV_VERSION_MAJOR,
+			  PVHV_VERSION_MINOR);
+}
+
+static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%#llx\n", (unsigned long long)PVHV_HOST_FEATURES);
+}
+
+static ssize_t frames_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pvhv_frames_global());
+}
+
+static ssize_t domains_active_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvhv_domains_active());
+}
+
+static ssize_t hypercalls_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return pvhv_hc_stats_show(buf);
+}
+
+static struct kobj_attribute version_attr = __ATTR_RO(version);
+static struct kobj_attribute features_attr = __ATTR_RO(features);
+static struct kobj_attribute frames_attr = __ATTR_RO(frames);
+static struct kobj_attribute domains_active_attr = __ATTR_RO(domains_active);
+static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
+
+static struct attribute *pvhv_attrs[] = {
+	&version_attr.attr,
+	&features_attr.attr,
+	&frames_attr.attr,
+	&domains_active_attr.attr,
+	&hypercalls_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvhv_attr_group = {
+	.attrs = pvhv_attrs,
+};
+
+int pvhv_sysfs_init(void)
+{
+	int ret;
+
+	pvhv_kobj = kobject_create_and_add("pvhv", kernel_kobj);
+	if (!pvhv_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(pvhv_kobj, &pvhv_attr_group);
+	if (ret)
+		kobject_put(pvhv_kobj);
+	return ret;
+}
+
+void pvhv_sysfs_exit(void)
+{
+	sysfs_remove_group(pvhv_kobj, &pvhv_attr_group);
+	kobject_put(pvhv_kobj);
+}
