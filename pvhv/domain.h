@@ -42,7 +42,7 @@ struct pvhv_domain {
 	atomic64_t hypercalls;
 	atomic64_t hc_count[PVHV_HC_COUNT];
 
-	spinlock_t console_lock;
+	spinlock_t console_lock;	/* console, console_len */
 	size_t console_len;		/* bytes ever written */
 	char console[PVHV_CONSOLE_BUF];	/* ring, console_len % size is next */
 	struct ratelimit_state console_rs;

@@ -107,7 +107,7 @@ void pvhv_kvm_hook_exit(void)
 			     (unsigned long)kvm_emulate_hypercall, 1, 0);
 	/* Redirected calls may still run, and sleep, in this module... */
 	while (atomic_read(&pvhv_hook_inflight))
-		msleep(1);
+		msleep(20);
 	/* ...or be preempted between the decrement and their return. */
 	synchronize_rcu_tasks();
 }

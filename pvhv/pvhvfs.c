@@ -193,13 +193,13 @@ static int pvhvfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode)
 	return 0;
 }
 
-static int pvhvfs_create(pvhv_idmap_t *idmap, struct inode *dir,
+static int pvhvfs_create(pvhv_idmap *idmap, struct inode *dir,
 			 struct dentry *dentry, umode_t mode, bool excl)
 {
 	return pvhvfs_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFREG);
 }
 
-static int pvhvfs_mkdir(pvhv_idmap_t *idmap, struct inode *dir,
+static int pvhvfs_mkdir(pvhv_idmap *idmap, struct inode *dir,
 			struct dentry *dentry, umode_t mode)
 {
 	int ret = pvhvfs_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFDIR);
@@ -209,7 +209,7 @@ static int pvhvfs_mkdir(pvhv_idmap_t *idmap, struct inode *dir,
 	return ret;
 }
 
-static int pvhvfs_rename(pvhv_idmap_t *idmap, struct inode *old_dir,
+static int pvhvfs_rename(pvhv_idmap *idmap, struct inode *old_dir,
 			 struct dentry *old_dentry, struct inode *new_dir,
 			 struct dentry *new_dentry, unsigned int flags)
 {
@@ -245,7 +245,7 @@ static int pvhvfs_resize(struct inode *inode, loff_t size)
 	return 0;
 }
 
-static int pvhvfs_setattr(pvhv_idmap_t *idmap, struct dentry *dentry,
+static int pvhvfs_setattr(pvhv_idmap *idmap, struct dentry *dentry,
 			  struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);

@@ -9,25 +9,18 @@
 
 /* One event per pvhv hypercall handled for a domain. */
 TRACE_EVENT(pvhv_hypercall,
-	TP_PROTO(unsigned long nr, u64 domain, unsigned int vcpu, long ret),
-	TP_ARGS(nr, domain, vcpu, ret),
-
-	TP_STRUCT__entry(
-		__field(unsigned long, nr)
-		__field(u64, domain)
-		__field(unsigned int, vcpu)
-		__field(long, ret)
-	),
-
-	TP_fast_assign(
-		__entry->nr = nr;
-		__entry->domain = domain;
-		__entry->vcpu = vcpu;
-		__entry->ret = ret;
-	),
-
-	TP_printk("nr=%#lx domain=%llu vcpu=%u ret=%ld",
-		  __entry->nr, __entry->domain, __entry->vcpu, __entry->ret)
+	    TP_PROTO(unsigned long nr, u64 domain, unsigned int vcpu, long ret),
+	    TP_ARGS(nr, domain, vcpu, ret),
+	    TP_STRUCT__entry(__field(unsigned long, nr)
+			     __field(u64, domain)
+			     __field(unsigned int, vcpu)
+			     __field(long, ret)),
+	    TP_fast_assign(__entry->nr = nr;
+			   __entry->domain = domain;
+			   __entry->vcpu = vcpu;
+			   __entry->ret = ret;),
+	    TP_printk("nr=%#lx domain=%llu vcpu=%u ret=%ld",
+		      __entry->nr, __entry->domain, __entry->vcpu, __entry->ret)
 );
 
 #endif /* _PVHV_TRACE_H */
