@@ -122,7 +122,8 @@ static struct kobj_attribute frames_attr = __ATTR_RO(frames);
 static struct kobj_attribute size_attr = __ATTR_RO(size);
 static struct kobj_attribute bound_attr = __ATTR_RO(bound);
 static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
-static struct kobj_attribute console_attr = __ATTR_RO(console);
+/* Guest output: for the host's administrator only. */
+static struct kobj_attribute console_attr = __ATTR(console, 0400, console_show, NULL);
 
 static struct attribute *pvhv_domain_attrs[] = {
 	&id_attr.attr,

@@ -3,8 +3,8 @@
  * pvhvfs: the memory filesystem that holds pvhv guests' RAM.
  *
  * A regular file on pvhvfs is one memory object of a domain; the domain is
- * named after the file's directory.  The ioctls below act on such a file and
- * need CAP_SYS_ADMIN.
+ * named after the file's directory.  The ioctls below act on such a file;
+ * PVHV_IOC_FRAME_OP needs CAP_SYS_ADMIN.
  */
 #ifndef _UAPI_PVHV_PVHVFS_H
 #define _UAPI_PVHV_PVHVFS_H
