@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A guest that executes memory commands posted by the test, one per ucall,
+ * so that a test can interleave guest accesses with host-side frame
+ * operations on the running guest.
+ */
+#ifndef _PVHV_GUEST_CMD_H
+#define _PVHV_GUEST_CMD_H
+
+#include "minivm.h"
+
+enum gcmd_op {
+	G_DONE,
+	G_WRITE,	/* *gpa = val */
+	G_READ,		/* result = *gpa */
+	G_FILL,		/* page i of n at gpa: first qword = val + i */
+	G_CHECK,	/* result = 0 if G_FILL's pattern is there, else i + 1 */
+	G_AVX,		/* 32-byte AVX store of val's bytes pattern to gpa */
+	G_SPIN,		/* never come back */
+};
+
+struct gcmd {
+	uint64_t op, gpa, val, n;
+};
+
+#define GCMD_GPA	MINIVM_DATA_GPA
+#define GPAGE(i)	(MINIVM_DATA_GPA + 0x1000UL * (1 + (i)))
+
+static inline void guest_cmd_loop(uint64_t cmd_gpa)
+{
+	volatile struct gcmd *c = (volatile struct gcmd *)cmd_gpa;
+	uint64_t r, i;
+
+	for (;;) {
+		r = 0;
+		switch (c->op) {
+		case G_DONE:
+			GUEST_DONE();
+			break;
+		case G_WRITE:
+			*(volatile uint64_t *)c->gpa = c->val;
+			break;
+		case G_READ:
+			r = *(volatile uint64_t *)c->gpa;
+			break;
+		case G_FILL:
+			for (i = 0; i < c->n; i++)
+				*(volatile uint64_t *)(c->gpa + i * 4096) =
+					c->val + i;
+			break;
+		case G_CHECK:
+			for (i = 0; i < c->n; i++)
+				if (*(volatile uint64_t *)(c->gpa + i * 4096) !=
+				    c->val + i) {
+					r = i + 1;
+					break;
+				}
+			break;
+		case G_AVX: {
+			uint64_t src[4] = { c->val, c->val + 1, c->val + 2,
+					    c->val + 3 };
+
+			__asm__ volatile("vmovdqu (%0), %%ymm0\n\t"
+					 "vmovdqu %%ymm0, (%1)"
+					 : : "r"(src), "r"(c->gpa)
+					 : "memory", "xmm0");
+			break;
+		}
+		case G_SPIN:
+			for (;;)
+				;
+		}
+		GUEST_SYNC(r);
+	}
+}
+
+/* Host side: run one command, return its result (or -1 on a bad exit). */
+static inline uint64_t gdo(struct minivm *vm, uint64_t op, uint64_t gpa,
+			   uint64_t val, uint64_t n)
+{
+	struct gcmd *c = minivm_hva(vm, GCMD_GPA);
+
+	c->op = op;
+	c->gpa = gpa;
+	c->val = val;
+	c->n = n;
+	if (minivm_run(vm) != UCALL_SYNC)
+		return (uint64_t)-1;
+	return vm->uc.args[0];
+}
+
+#endif /* _PVHV_GUEST_CMD_H */

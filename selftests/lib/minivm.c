@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivm: create and run PV mini-guests (see minivm.h).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <cpuid.h>
+
+#include "minivm.h"
+
+bool guest_is_amd;
+
+/* Guest-physical layout below the ELF image (linked at 0x400000). */
+#define PML4_GPA	0x1000UL
+#define PDPT_GPA	0x2000UL
+#define PD_GPA		0x3000UL
+#define STACK_TOP	0x3ff000UL
+
+#define PTE_P		0x1UL
+#define PTE_W		0x2UL
+#define PTE_U		0x4UL
+#define PTE_PS		0x80UL
+
+const char *minivm_pvhv_mnt(void)
+{
+	const char *mnt = getenv("PVHV_MNT");
+
+	return mnt && *mnt ? mnt : NULL;
+}
+
+long pvhv_sysfs_long(const char *fmt, ...)
+{
+	char path[512], buf[64];
+	va_list ap;
+	ssize_t n;
+	int fd;
+
+	strcpy(path, "/sys/kernel/pvhv/");
+	va_start(ap, fmt);
+	vsnprintf(path + strlen(path), sizeof(path) - strlen(path), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 0);
+}
+
+/* Copy this program's PT_LOAD segments into guest RAM at their addresses. */
+static int load_self(struct minivm *vm)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/self/exe", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || eh.e_type != ET_EXEC)
+		goto out;	/* a PIE would not run at its link address */
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * eh.e_phentsize) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_vaddr + ph.p_memsz > MINIVM_DATA_GPA)
+			goto out;
+		if (pread(fd, vm->mem + ph.p_vaddr, ph.p_filesz, ph.p_offset) !=
+		    (ssize_t)ph.p_filesz)
+			goto out;
+		memset(vm->mem + ph.p_vaddr + ph.p_filesz, 0,
+		       ph.p_memsz - ph.p_filesz);
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+static void setup_page_tables(struct minivm *vm, bool user)
+{
+	uint64_t *pml4 = minivm_hva(vm, PML4_GPA);
+	uint64_t *pdpt = minivm_hva(vm, PDPT_GPA);
+	uint64_t *pd = minivm_hva(vm, PD_GPA);
+	uint64_t flags = PTE_P | PTE_W | (user ? PTE_U : 0);
+	int i;
+
+	/* Identity map the first GiB with 2 MiB pages. */
+	pml4[0] = PDPT_GPA | flags;
+	pdpt[0] = PD_GPA | flags;
+	for (i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | flags | PTE_PS;
+}
+
+static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_sregs sregs;
+	struct kvm_segment seg;
+	int cpl = opts->user ? 3 : 0, ret;
+
+	/* The guest sees what KVM supports (XSAVE and AVX for the AVX test). */
+	cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(cpuid->entries[0]));
+	cpuid->nent = 256;
+	ret = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+	if (!ret)
+		ret = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	if (ret)
+		return -1;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -1;
+	sregs.cr0 = 0x80050033;		/* PG WP NE ET MP PE */
+	sregs.cr3 = PML4_GPA;
+	sregs.cr4 = 0x620;		/* OSXMMEXCPT OSFXSR PAE */
+	if (opts->avx)
+		sregs.cr4 |= 1UL << 18;	/* OSXSAVE */
+	sregs.efer = 0x500;		/* LMA LME */
+
+	/* Cached segment state is all a guest that never reloads needs. */
+	memset(&seg, 0, sizeof(seg));
+	seg.limit = 0xffffffff;
+	seg.present = 1;
+	seg.s = 1;
+	seg.g = 1;
+	seg.dpl = cpl;
+	seg.type = 11;			/* code, execute/read, accessed */
+	seg.l = 1;
+	seg.selector = 0x08 | cpl;
+	sregs.cs = seg;
+	seg.type = 3;			/* data, read/write, accessed */
+	seg.l = 0;
+	seg.db = 1;
+	seg.selector = 0x10 | cpl;
+	sregs.ds = seg;
+	sregs.es = seg;
+	sregs.fs = seg;
+	sregs.gs = seg;
+	sregs.ss = seg;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		return -1;
+
+	if (opts->avx) {
+		struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+
+		xcrs.xcrs[0].xcr = 0;
+		xcrs.xcrs[0].value = 0x7;	/* x87 SSE AVX */
+		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs))
+			return -1;
+	}
+	return 0;
+}
+
+/* Where a guest function that returns ends up. */
+static void guest_returned(void)
+{
+	for (;;)
+		GUEST_DONE();
+}
+
+static int map_memory(struct minivm *vm, const struct minivm_opts *opts)
+{
+	const char *mnt = minivm_pvhv_mnt();
+
+	if (opts->anon) {
+		vm->mem = mmap(NULL, MINIVM_MEM_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		return vm->mem == MAP_FAILED ? -1 : 0;
+	}
+	if (!mnt) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (opts->domain)
+		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", mnt, opts->domain);
+	else
+		snprintf(vm->dir, sizeof(vm->dir), "%s/minivm-%d", mnt, getpid());
+	snprintf(vm->path, sizeof(vm->path), "%s/ram", vm->dir);
+	if (mkdir(vm->dir, 0700) && errno != EEXIST)
+		return -1;
+	vm->mem_fd = open(vm->path, O_RDWR | O_CREAT, 0600);
+	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, MINIVM_MEM_SIZE))
+		return -1;
+	vm->mem = mmap(NULL, MINIVM_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, vm->mem_fd, 0);
+	return vm->mem == MAP_FAILED ? -1 : 0;
+}
+
+struct minivm *minivm_create(const struct minivm_opts *opts,
+			     void (*guest_fn)(uint64_t), uint64_t arg)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+	struct kvm_regs regs = { 0 };
+	unsigned int a, b, c, d;
+	struct minivm *vm;
+	int run_size;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return NULL;
+	vm->mem_fd = -1;
+	vm->mem = MAP_FAILED;
+	vm->kvm_fd = open("/dev/kvm", O_RDWR);
+	if (vm->kvm_fd < 0)
+		goto fail;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0 || map_memory(vm, opts))
+		goto fail;
+
+	region.memory_size = MINIVM_MEM_SIZE;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		goto fail;
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_fd < 0 || run_size < 0)
+		goto fail;
+	vm->run_size = run_size;
+	vm->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		goto fail;
+
+	if (load_self(vm))
+		goto fail;
+	__cpuid(0, a, b, c, d);
+	vm->vendor_amd = (b == 0x68747541 || b == 0x6f677948); /* Auth, Hygo */
+	*(bool *)minivm_hva(vm, (uintptr_t)&guest_is_amd) = vm->vendor_amd;
+	setup_page_tables(vm, opts->user);
+	if (setup_cpu(vm, opts))
+		goto fail;
+
+	regs.rip = (uintptr_t)guest_fn;
+	regs.rdi = arg;
+	regs.rsp = STACK_TOP - 8;	/* as after a call: rsp + 8 aligned */
+	*(uint64_t *)minivm_hva(vm, regs.rsp) = (uintptr_t)guest_returned;
+	regs.rflags = opts->user ? 0x3002 : 0x2;	/* CPL 3: IOPL 3 for OUT */
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		goto fail;
+	return vm;
+fail:
+	minivm_destroy(vm);
+	return NULL;
+}
+
+enum ucall_type minivm_run(struct minivm *vm)
+{
+	struct kvm_regs regs;
+
+	memset(&vm->uc, 0, sizeof(vm->uc));
+	if (ioctl(vm->vcpu_fd, KVM_RUN, 0))
+		return UCALL_NONE;
+	if (vm->run->exit_reason != KVM_EXIT_IO ||
+	    vm->run->io.port != UCALL_PORT) {
+		fprintf(stderr, "minivm: unexpected exit reason %u\n",
+			vm->run->exit_reason);
+		return UCALL_NONE;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) ||
+	    regs.rdi + sizeof(vm->uc) > MINIVM_MEM_SIZE)
+		return UCALL_NONE;
+	memcpy(&vm->uc, minivm_hva(vm, regs.rdi), sizeof(vm->uc));
+	if (vm->uc.type == UCALL_ASSERT)
+		/* expr points into the image, the same in guest and test. */
+		fprintf(stderr, "guest assertion failed at line %lu: %s (%#lx != %#lx)\n",
+			(unsigned long)vm->uc.line, vm->uc.expr,
+			(unsigned long)vm->uc.args[0],
+			(unsigned long)vm->uc.args[1]);
+	return vm->uc.type;
+}
+
+void minivm_destroy(struct minivm *vm)
+{
+	int saved = errno;
+
+	if (!vm)
+		return;
+	if (vm->mem != MAP_FAILED && vm->mem)
+		munmap(vm->mem, MINIVM_MEM_SIZE);
+	if (vm->mem_fd >= 0)
+		close(vm->mem_fd);
+	if (vm->path[0])
+		unlink(vm->path);
+	if (vm->dir[0])
+		rmdir(vm->dir);
+	if (vm->run && vm->run != MAP_FAILED)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd > 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd > 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd > 0)
+		close(vm->kvm_fd);
+	free(vm);
+	errno = saved;
+}

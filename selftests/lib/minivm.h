@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * minivm: PV mini-guests for pvhv's selftests.
+ *
+ * A mini-guest is a KVM VM with one vCPU in 64-bit mode whose RAM (GPA 0 up)
+ * is a pvhvfs file, or anonymous memory for the "not a pvhv domain" cases.
+ * The test program's own ELF image is loaded into guest RAM at its link
+ * addresses and identity mapped, so guest code is ordinary C in the test
+ * (built -no-pie, see selftests/Makefile).  Guest code must not call libc.
+ *
+ * Guest -> test reporting ("ucall") is an OUT to UCALL_PORT with RDI
+ * pointing at a struct ucall in guest memory.
+ */
+#ifndef _PVHV_MINIVM_H
+#define _PVHV_MINIVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/kvm.h>
+
+#define MINIVM_MEM_SIZE		(16UL << 20)
+/* Guest-physical scratch area for tests, above the ELF image. */
+#define MINIVM_DATA_GPA		(8UL << 20)
+#define MINIVM_DATA_SIZE	(4UL << 20)
+
+#define UCALL_PORT		0x5555
+
+enum ucall_type { UCALL_NONE, UCALL_SYNC, UCALL_DONE, UCALL_ASSERT };
+
+struct ucall {
+	uint64_t type;
+	uint64_t args[4];
+	const char *expr;
+	uint64_t line;
+};
+
+struct minivm_opts {
+	bool anon;		/* anonymous RAM: not a pvhv domain */
+	bool user;		/* run the guest at CPL 3 */
+	bool avx;		/* enable AVX in the guest */
+	const char *domain;	/* pvhvfs directory name (default: "minivm-<pid>") */
+};
+
+struct minivm {
+	int kvm_fd, vm_fd, vcpu_fd, mem_fd;
+	struct kvm_run *run;
+	int run_size;
+	uint8_t *mem;			/* host mapping of guest RAM */
+	char dir[256], path[300];	/* pvhvfs directory and file */
+	bool vendor_amd;
+	struct ucall uc;		/* last ucall, copied out */
+};
+
+/* Create a VM that will start at @guest_fn(arg). NULL (with errno) on error. */
+struct minivm *minivm_create(const struct minivm_opts *opts,
+			     void (*guest_fn)(uint64_t), uint64_t arg);
+/* Run until the next ucall; returns its type, UCALL_NONE on other exits. */
+enum ucall_type minivm_run(struct minivm *vm);
+void minivm_destroy(struct minivm *vm);
+
+static inline void *minivm_hva(struct minivm *vm, uint64_t gpa)
+{
+	return vm->mem + gpa;
+}
+
+/* pvhvfs mount point from $PVHV_MNT, or NULL when pvhv is not loaded. */
+const char *minivm_pvhv_mnt(void);
+/* Read an integer sysfs attribute under /sys/kernel/pvhv; -1 if missing. */
+long pvhv_sysfs_long(const char *fmt, ...);
+
+/* ---- guest side ---- */
+
+/* Set by minivm_create() in the guest's copy of the image. */
+extern bool guest_is_amd;
+
+static inline void guest_ucall(uint64_t type, uint64_t a0, uint64_t a1,
+			       const char *expr, uint64_t line)
+{
+	struct ucall uc = { .type = type, .args = { a0, a1 },
+			    .expr = expr, .line = line };
+
+	__asm__ volatile("outl %%eax, %%dx"
+			 : : "a"(0), "d"(UCALL_PORT), "D"(&uc) : "memory");
+}
+
+#define GUEST_SYNC(v)		guest_ucall(UCALL_SYNC, (v), 0, NULL, __LINE__)
+#define GUEST_DONE()		guest_ucall(UCALL_DONE, 0, 0, NULL, __LINE__)
+#define GUEST_ASSERT_EQ(a, b) do {					\
+	uint64_t __a = (uint64_t)(a), __b = (uint64_t)(b);		\
+	if (__a != __b)							\
+		guest_ucall(UCALL_ASSERT, __a, __b, #a " == " #b,	\
+			    __LINE__);					\
+} while (0)
+
+/* pvhv/KVM hypercall: nr in RAX, args in RBX, RCX, RDX, RSI. */
+static inline long guest_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
+				   uint64_t a2, uint64_t a3)
+{
+	long ret;
+
+	if (guest_is_amd)
+		__asm__ volatile("vmmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+				 : "memory");
+	else
+		__asm__ volatile("vmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+				 : "memory");
+	return ret;
+}
+
+#endif /* _PVHV_MINIVM_H */
