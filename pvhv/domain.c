@@ -258,6 +258,8 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 	mutex_unlock(&pvhv_domains_lock);
 
 	pvhv_domain_unbind(dom, true);
+	/* Reports how many console lines the ratelimit swallowed. */
+	ratelimit_state_exit(&dom->console_rs);
 	kobject_del(&dom->kobj);
 	atomic_dec(&pvhv_nr_domains);
 	iput(dir);

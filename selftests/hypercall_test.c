@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/kvm_para.h>
@@ -14,7 +15,7 @@
 #include "lib/minivm.h"
 
 #define RESULT_GPA	MINIVM_DATA_GPA
-#define TEXT_GPA	(MINIVM_DATA_GPA + 0x1000)
+#define TEXT_GPA	(MINIVM_DATA_GPA + 0x10000)
 
 /* Guest: run the hypercall table in results[0..] and report each result. */
 struct hc_case {
@@ -195,6 +196,72 @@ TEST(console_write)
 	EXPECT_EQ(1, pvhv_sysfs_long("domains/console-test/bound"));
 	EXPECT_EQ(6, pvhv_sysfs_long("domains/console-test/hypercalls"));
 	minivm_destroy(vm);
+}
+
+/* Count kernel log lines containing @needle. */
+static int dmesg_count(const char *needle)
+{
+	char cmd[256], buf[32] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -cF '%s'", needle);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	fgets(buf, sizeof(buf), f);
+	pclose(f);
+	return atoi(buf);
+}
+
+/* A guest hammering its console must not flood the host log. */
+TEST(console_flood_is_ratelimited)
+{
+	struct hc_case cases[301];
+	struct minivm_opts opts = { .domain = "flood-test" };
+	long ret[300];
+	int i;
+
+	NEED_PVHV();
+	for (i = 0; i < 300; i++)
+		cases[i] = (struct hc_case){ PVHV_HC_CONSOLE_WRITE, TEXT_GPA, 8 };
+	cases[300] = (struct hc_case){ 0 };
+	ASSERT_EQ(0, run_calls(_metadata, &opts, cases, ret, 300));
+	for (i = 0; i < 300; i++)
+		ASSERT_EQ(8, ret[i]);
+	/* At most a burst of 20 lines per 5 s reaches the host log. */
+	EXPECT_LE(dmesg_count("pvhv: flood-test: hello fr"), 20);
+	EXPECT_GE(dmesg_count("pvhv: flood-test: hello fr"), 1);
+}
+
+/* Every handled hypercall fires pvhv:pvhv_hypercall. */
+TEST(tracepoint)
+{
+	const char *t = "/sys/kernel/tracing";
+	const struct hc_case cases[] = {
+		{ PVHV_HC_NULL }, { PVHV_HC(41) }, { 0 },
+	};
+	struct minivm_opts opts = { 0 };
+	char path[128], buf[65536];
+	long ret[2];
+	int fd, n;
+
+	NEED_PVHV();
+	snprintf(path, sizeof(path), "%s/events/pvhv/pvhv_hypercall/enable", t);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		SKIP(return, "tracefs not mounted at %s", t);
+	close(fd);
+	ASSERT_EQ(0, system("echo > /sys/kernel/tracing/trace && "
+			    "echo 1 > /sys/kernel/tracing/events/pvhv/pvhv_hypercall/enable"));
+	ASSERT_EQ(0, run_calls(_metadata, &opts, cases, ret, 2));
+	system("echo 0 > /sys/kernel/tracing/events/pvhv/pvhv_hypercall/enable");
+	snprintf(path, sizeof(path), "%s/trace", t);
+	n = read_file(path, buf, sizeof(buf));
+	ASSERT_LT(0, n);
+	EXPECT_NE(NULL, strstr(buf, "pvhv_hypercall: nr=0x70760002 domain="));
+	EXPECT_NE(NULL, strstr(buf, "vcpu=0 ret=0"));
+	EXPECT_NE(NULL, strstr(buf, "nr=0x70760029"));
+	EXPECT_NE(NULL, strstr(buf, "ret=-38"));
 }
 
 TEST_HARNESS_MAIN
