@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "frames.h"
 #include "core.h"
+#include "hypercall.h"
 
 /* Serializes domain creation and removal and dir->i_private. */
 static DEFINE_MUTEX(pvhv_domains_lock);
@@ -99,6 +100,27 @@ static ssize_t hypercalls_show(struct kobject *kobj,
 			  atomic64_read(&kobj_to_domain(kobj)->hypercalls));
 }
 
+static ssize_t hypercall_counts_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct pvhv_domain *dom = kobj_to_domain(kobj);
+	ssize_t len = 0;
+	const char *name;
+	s64 n;
+	int i;
+
+	for (i = 0; i < PVHV_HC_COUNT; i++) {
+		n = atomic64_read(&dom->hc_count[i]);
+		name = pvhv_hc_name(i);
+		if (name)
+			len += sysfs_emit_at(buf, len, "%s %lld\n", name, n);
+		else if (n)
+			len += sysfs_emit_at(buf, len, "%#lx %lld\n",
+					     PVHV_HC_BASE + i, n);
+	}
+	return len;
+}
+
 static ssize_t console_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -122,6 +144,7 @@ static struct kobj_attribute frames_attr = __ATTR_RO(frames);
 static struct kobj_attribute size_attr = __ATTR_RO(size);
 static struct kobj_attribute bound_attr = __ATTR_RO(bound);
 static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
+static struct kobj_attribute hypercall_counts_attr = __ATTR_RO(hypercall_counts);
 /* Guest output: for the host's administrator only. */
 static struct kobj_attribute console_attr = __ATTR(console, 0400, console_show, NULL);
 
@@ -131,6 +154,7 @@ static struct attribute *pvhv_domain_attrs[] = {
 	&size_attr.attr,
 	&bound_attr.attr,
 	&hypercalls_attr.attr,
+	&hypercall_counts_attr.attr,
 	&console_attr.attr,
 	NULL,
 };
@@ -301,40 +325,40 @@ static struct pvhv_domain *pvhv_domain_find_mapped(struct kvm *kvm)
 
 static struct pvhv_domain *pvhv_domain_bind(struct kvm *kvm)
 {
-	struct pvhv_kvm_put *put;
+	struct pvhv_kvm_put *put = NULL;
 	struct pvhv_domain_priv *priv;
 	struct pvhv_domain *dom;
 
 	/* Only the VM's own process can tell which file its memslots map. */
 	if (current->mm != kvm->mm)
 		return NULL;
-	put = kzalloc(sizeof(*put), GFP_KERNEL_ACCOUNT);
-	if (!put)
-		return NULL;
 
 	/* The mapping cannot go away (and unbind) while mmap_lock is held. */
 	mmap_read_lock(kvm->mm);
 	dom = pvhv_domain_find_mapped(kvm);
-	if (dom) {
-		priv = to_priv(dom);
-		spin_lock(&pvhv_bind_lock);
-		if (priv->dead || (dom->kvm && dom->kvm != kvm)) {
-			/* Dying, or already the memory of another VM. */
-			dom = NULL;
-		} else if (!dom->kvm) {
-			kvm_get_kvm(kvm);
-			put->kvm = kvm;
-			INIT_WORK(&put->work, pvhv_kvm_put_fn);
-			priv->kvm_put = put;
-			put = NULL;
-			WRITE_ONCE(dom->kvm, kvm);
-			hash_add_rcu(pvhv_bind_hash, &dom->bind_node,
-				     (unsigned long)kvm);
-		}
-		if (dom)
-			pvhv_domain_get(dom);
-		spin_unlock(&pvhv_bind_lock);
+	if (dom)
+		put = kzalloc(sizeof(*put), GFP_KERNEL_ACCOUNT);
+	if (!put) {
+		mmap_read_unlock(kvm->mm);
+		return NULL;
 	}
+	priv = to_priv(dom);
+	spin_lock(&pvhv_bind_lock);
+	if (priv->dead || (dom->kvm && dom->kvm != kvm)) {
+		/* Dying, or already the memory of another VM. */
+		dom = NULL;
+	} else if (!dom->kvm) {
+		kvm_get_kvm(kvm);
+		put->kvm = kvm;
+		INIT_WORK(&put->work, pvhv_kvm_put_fn);
+		priv->kvm_put = put;
+		put = NULL;
+		WRITE_ONCE(dom->kvm, kvm);
+		hash_add_rcu(pvhv_bind_hash, &dom->bind_node, (unsigned long)kvm);
+	}
+	if (dom)
+		pvhv_domain_get(dom);
+	spin_unlock(&pvhv_bind_lock);
 	mmap_read_unlock(kvm->mm);
 	kfree(put);
 	return dom;

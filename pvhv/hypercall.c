@@ -64,6 +64,11 @@ long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr)
 	return ret;
 }
 
+const char *pvhv_hc_name(unsigned int idx)
+{
+	return idx < PVHV_HC_COUNT ? pvhv_hc_table[idx].name : NULL;
+}
+
 ssize_t pvhv_hc_stats_show(char *buf)
 {
 	ssize_t len = 0;

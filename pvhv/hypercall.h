@@ -30,6 +30,9 @@ void pvhv_hc_unregister(unsigned long nr);
 /* Run hypercall @nr for a pvhv domain; returns the value for RAX. */
 long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr);
 
+/* Name of hypercall PVHV_HC_BASE + @idx, NULL if none is registered. */
+const char *pvhv_hc_name(unsigned int idx);
+
 /* "name count" per registered hypercall, for sysfs. */
 ssize_t pvhv_hc_stats_show(char *buf);
 

@@ -195,6 +195,10 @@ TEST(console_write)
 	EXPECT_STREQ(guest_text, buf);
 	EXPECT_EQ(1, pvhv_sysfs_long("domains/console-test/bound"));
 	EXPECT_EQ(6, pvhv_sysfs_long("domains/console-test/hypercalls"));
+	ASSERT_LT(0, read_file("/sys/kernel/pvhv/domains/console-test/hypercall_counts",
+			       buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "console_write 6\n"));
+	EXPECT_NE(NULL, strstr(buf, "null 0\n"));
 	minivm_destroy(vm);
 }
 
