@@ -96,8 +96,13 @@ static ssize_t bound_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t hypercalls_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&kobj_to_domain(kobj)->hypercalls));
+	struct pvhv_domain *dom = kobj_to_domain(kobj);
+	s64 sum = 0;
+	int i;
+
+	for (i = 0; i < PVHV_HC_COUNT; i++)
+		sum += atomic64_read(&dom->hc_count[i]);
+	return sysfs_emit(buf, "%lld\n", sum);
 }
 
 static ssize_t hypercall_counts_show(struct kobject *kobj,

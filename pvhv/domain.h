@@ -39,7 +39,7 @@ struct pvhv_domain {
 	struct kvm *kvm;
 	struct hlist_node bind_node;
 
-	atomic64_t hypercalls;
+	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
 	atomic64_t hc_count[PVHV_HC_COUNT];
 
 	spinlock_t console_lock;	/* console, console_len */

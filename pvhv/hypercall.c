@@ -58,7 +58,6 @@ long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr)
 	ret = fn ? fn(ctx) : -PVHV_ENOSYS;
 
 	this_cpu_inc(pvhv_hc_counts[idx]);
-	atomic64_inc(&ctx->dom->hypercalls);
 	atomic64_inc(&ctx->dom->hc_count[idx]);
 	trace_pvhv_hypercall(nr, ctx->dom->id, ctx->vcpu->vcpu_id, ret);
 	return ret;
