@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -149,6 +150,58 @@ TEST_F(vm, discard_under_running_guest)
 	ASSERT_EQ(0, ioctl(self->vm->mem_fd, PVHV_IOC_FRAME_OP, &op));
 	EXPECT_EQ(-1, ioctl(self->vm->mem_fd, PVHV_IOC_FRAME_OP, &op));
 	EXPECT_EQ(ENOENT, errno);
+}
+
+struct hammer {
+	struct minivm *vm;
+	uint64_t n, result;
+	int done;
+};
+
+static void *hammer_vcpu(void *arg)
+{
+	struct hammer *h = arg;
+
+	h->result = gdo(h->vm, G_HAMMER, GPAGE(20), 0, h->n);
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * The guest writes and reads back a page millions of times while the host
+ * moves that page again and again: no write may be lost and the guest must
+ * never see a stale frame.
+ */
+TEST_F(vm, relocate_races_guest_writes)
+{
+	struct pvhv_frame_op_args op = {
+		.op = PVHV_FRAME_RELOCATE, .offset = GPAGE(20),
+	};
+	struct hammer h = { .vm = self->vm, .n = 3000000 };
+	uint64_t *p = minivm_hva(self->vm, GPAGE(20)), *fresh;
+	int moves = 0;
+	pthread_t t;
+
+	ASSERT_EQ(0, gdo(self->vm, G_WRITE, GPAGE(20), 0, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, hammer_vcpu, &h));
+	while (!__atomic_load_n(&h.done, __ATOMIC_ACQUIRE)) {
+		ASSERT_EQ(0, ioctl(self->vm->mem_fd, PVHV_IOC_FRAME_OP, &op));
+		moves++;
+	}
+	pthread_join(t, NULL);
+	TH_LOG("%d relocations while the guest ran", moves);
+	EXPECT_EQ(0, h.result);
+	EXPECT_EQ(h.n, *p);
+	EXPECT_LT(10, moves);
+	/*
+	 * A new mapping faults in whatever the P2M holds now: a stale
+	 * mapping left behind by a relocation would show another value.
+	 */
+	fresh = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->vm->mem_fd,
+		     GPAGE(20));
+	ASSERT_NE(MAP_FAILED, fresh);
+	EXPECT_EQ(h.n, *fresh);
+	munmap(fresh, 4096);
 }
 
 TEST_F(vm, frame_op_validation)

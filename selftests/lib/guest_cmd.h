@@ -17,6 +17,7 @@ enum gcmd_op {
 	G_CHECK,	/* result = 0 if G_FILL's pattern is there, else i + 1 */
 	G_AVX,		/* 32-byte AVX store of val's bytes pattern to gpa */
 	G_SPIN,		/* never come back */
+	G_HAMMER,	/* *gpa = 1..n, each read back: result 0 or the i lost */
 };
 
 struct gcmd {
@@ -69,6 +70,15 @@ static inline void guest_cmd_loop(uint64_t cmd_gpa)
 		case G_SPIN:
 			for (;;)
 				;
+		case G_HAMMER:
+			for (i = 1; i <= c->n; i++) {
+				*(volatile uint64_t *)c->gpa = i;
+				if (*(volatile uint64_t *)c->gpa != i) {
+					r = i;
+					break;
+				}
+			}
+			break;
 		}
 		GUEST_SYNC(r);
 	}
