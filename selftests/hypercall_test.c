@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "lib/minivm.h"
+#include "lib/pvhv_test.h"
 
 #define RESULT_GPA	MINIVM_DATA_GPA
 #define TEXT_GPA	(MINIVM_DATA_GPA + 0x10000)
@@ -54,11 +55,6 @@ static int run_calls(struct __test_metadata *_metadata,
 	minivm_destroy(vm);
 	return 0;
 }
-
-#define NEED_PVHV() do {						\
-	if (!minivm_pvhv_mnt())						\
-		SKIP(return, "pvhv not loaded ($PVHV_MNT unset)");	\
-} while (0)
 
 TEST(null_version_features)
 {

@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "lib/minivm.h"
+#include "lib/pvhv_test.h"
 #include "lib/guest_cmd.h"
 
 static void guest_main(uint64_t arg)
@@ -34,11 +35,6 @@ static long wait_for(const char *attr, long want)
 	}
 	return v;
 }
-
-#define NEED_PVHV() do {						\
-	if (!minivm_pvhv_mnt())						\
-		SKIP(return, "pvhv not loaded ($PVHV_MNT unset)");	\
-} while (0)
 
 TEST(clean_exit_frees_everything)
 {
