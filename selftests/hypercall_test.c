@@ -135,21 +135,6 @@ TEST(kvm_hypercalls_unchanged)
 		EXPECT_EQ(ret_plain[i], ret_pv[i]);
 }
 
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return n;
-}
-
 TEST(console_write)
 {
 	const struct hc_case cases[] = {
@@ -186,12 +171,12 @@ TEST(console_write)
 	EXPECT_EQ(-PVHV_EFAULT, ret[4]);
 	EXPECT_EQ(-PVHV_EFAULT, ret[5]);
 
-	ASSERT_LT(0, read_file("/sys/kernel/pvhv/domains/console-test/console",
+	ASSERT_LT(0, read_text_file("/sys/kernel/pvhv/domains/console-test/console",
 			       buf, sizeof(buf)));
 	EXPECT_STREQ(guest_text, buf);
 	EXPECT_EQ(1, pvhv_sysfs_long("domains/console-test/bound"));
 	EXPECT_EQ(6, pvhv_sysfs_long("domains/console-test/hypercalls"));
-	ASSERT_LT(0, read_file("/sys/kernel/pvhv/domains/console-test/hypercall_counts",
+	ASSERT_LT(0, read_text_file("/sys/kernel/pvhv/domains/console-test/hypercall_counts",
 			       buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "console_write 6\n"));
 	EXPECT_NE(NULL, strstr(buf, "null 0\n"));
@@ -261,7 +246,7 @@ TEST(tracepoint)
 	ASSERT_EQ(0, run_calls(_metadata, &opts, cases, ret, 2));
 	system("echo 0 > /sys/kernel/tracing/events/pvhv/pvhv_hypercall/enable");
 	snprintf(path, sizeof(path), "%s/trace", t);
-	n = read_file(path, buf, sizeof(buf));
+	n = read_text_file(path, buf, sizeof(buf));
 	ASSERT_LT(0, n);
 	EXPECT_NE(NULL, strstr(buf, "pvhv_hypercall: nr=0x70760002 domain="));
 	EXPECT_NE(NULL, strstr(buf, "vcpu=0 ret=0"));

@@ -26,19 +26,9 @@
 static int sysfs_read(char *buf, size_t size, const char *file)
 {
 	char path[512];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), SYSFS "%s", file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return n;
+	return read_text_file(path, buf, size);
 }
 
 /* Count of @call in a "<name> <count>" list, or -1 if it is not listed. */

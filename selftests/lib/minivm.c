@@ -59,6 +59,22 @@ long pvhv_sysfs_long(const char *fmt, ...)
 	return strtol(buf, NULL, 0);
 }
 
+int read_text_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 /* Copy this program's PT_LOAD segments into guest RAM at their addresses. */
 static int load_self(struct minivm *vm)
 {

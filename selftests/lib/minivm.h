@@ -66,6 +66,8 @@ static inline void *minivm_hva(struct minivm *vm, uint64_t gpa)
 
 /* pvhvfs mount point from $PVHV_MNT, or NULL when pvhv is not loaded. */
 const char *minivm_pvhv_mnt(void);
+/* Read a whole small file as a string; its length, or -1. */
+int read_text_file(const char *path, char *buf, size_t size);
 /* Read an integer sysfs attribute under /sys/kernel/pvhv; -1 if missing. */
 long pvhv_sysfs_long(const char *fmt, ...);
 
