@@ -34,9 +34,6 @@ if [ -z "${PVHV_MNT:-}" ]; then
 fi
 virsh="virsh -q -c qemu:///system"
 frames0=$(cat /sys/kernel/pvhv/frames)
-# One idle VM for the whole run: see selftests/lib/hold_vm.py.
-selftests/lib/hold_vm.py &
-trap 'kill $! 2>/dev/null' EXIT
 
 check "libvirtd starts with memory_backing_dir on pvhvfs" tools/libvirt-env
 tools/libvirt-domain pv1 >/tmp/pv1.xml
