@@ -13,6 +13,8 @@
 #include <linux/kvm_host.h>
 
 #include "domain.h"
+#include "evtchn.h"
+#include "grant.h"
 #include "frames.h"
 #include "core.h"
 #include "hypercall.h"
@@ -22,6 +24,8 @@ static DEFINE_MUTEX(pvhv_domains_lock);
 static struct kset *pvhv_domains_kset;
 static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
 static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
+/* id -> live domain, for the interdomain calls; lookups use RCU. */
+static DEFINE_XARRAY(pvhv_domain_ids);
 
 /* kvm -> domain, for the hypercall fast path. */
 static DEFINE_SPINLOCK(pvhv_bind_lock);
@@ -36,6 +40,7 @@ static DEFINE_HASHTABLE(pvhv_bind_hash, 6);
 struct pvhv_kvm_put {
 	struct work_struct work;
 	struct kvm *kvm;
+	struct pvhv_domain *dom;	/* reference taken at unbind */
 };
 
 static struct workqueue_struct *pvhv_wq;
@@ -163,12 +168,24 @@ static struct attribute *pvhv_domain_attrs[] = {
 	&console_attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(pvhv_domain);
+
+static const struct attribute_group pvhv_domain_group = {
+	.attrs = pvhv_domain_attrs,
+};
+
+static const struct attribute_group *pvhv_domain_all_groups[] = {
+	&pvhv_domain_group,
+	&pvhv_evtchn_attr_group,
+	&pvhv_gnttab_attr_group,
+	NULL,
+};
 
 static void pvhv_domain_release(struct kobject *kobj)
 {
 	struct pvhv_domain_priv *priv = to_priv(kobj_to_domain(kobj));
 
+	pvhv_evtchn_free(&priv->dom);
+	pvhv_gnttab_free(&priv->dom);
 	/* The binding hash is walked under RCU. */
 	kfree_rcu(priv, rcu);
 }
@@ -176,7 +193,7 @@ static void pvhv_domain_release(struct kobject *kobj)
 static const struct kobj_type pvhv_domain_ktype = {
 	.release = pvhv_domain_release,
 	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = pvhv_domain_groups,
+	.default_groups = pvhv_domain_all_groups,
 };
 
 /* ---- lifetime ---- */
@@ -209,6 +226,8 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 	} else {
 		ret = kobject_add(&dom->kobj, NULL, "%s", name);
 	}
+	if (!ret)
+		ret = xa_insert(&pvhv_domain_ids, dom->id, dom, GFP_KERNEL);
 	if (ret) {
 		kobject_put(&dom->kobj);
 		return ERR_PTR(ret);
@@ -243,11 +262,18 @@ struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
 	return dom;
 }
 
+/*
+ * The VM is gone from the domain: tear down what the guest set up (event
+ * channels, grants, backends) before the last reference to it goes.
+ */
 static void pvhv_kvm_put_fn(struct work_struct *work)
 {
 	struct pvhv_kvm_put *put = container_of(work, struct pvhv_kvm_put, work);
 
+	pvhv_gnttab_teardown(put->dom, put->kvm);
+	pvhv_evtchn_teardown(put->dom, put->kvm);
 	kvm_put_kvm(put->kvm);
+	pvhv_domain_put(put->dom);
 	kfree(put);
 }
 
@@ -266,8 +292,11 @@ static void pvhv_domain_unbind(struct pvhv_domain *dom, bool kill)
 		priv->kvm_put = NULL;
 	}
 	spin_unlock(&pvhv_bind_lock);
-	if (put)
+	if (put) {
+		pvhv_domain_get(dom);
+		put->dom = dom;
 		queue_work(pvhv_wq, &put->work);
+	}
 }
 
 void pvhv_domain_put_file(struct pvhv_domain *dom)
@@ -286,6 +315,7 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 	}
 	mutex_unlock(&pvhv_domains_lock);
 
+	xa_erase(&pvhv_domain_ids, dom->id);
 	pvhv_domain_unbind(dom, true);
 	/* Reports how many console lines the ratelimit swallowed. */
 	ratelimit_state_exit(&dom->console_rs);
@@ -385,6 +415,84 @@ struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu)
 	}
 	rcu_read_unlock();
 	return pvhv_domain_bind(kvm);
+}
+
+struct pvhv_domain *pvhv_domain_get_by_id(u64 id)
+{
+	struct pvhv_domain *dom;
+
+	if (id == PVHV_DOMID_HOST || id > ULONG_MAX)
+		return NULL;
+	rcu_read_lock();
+	dom = xa_load(&pvhv_domain_ids, id);
+	if (dom && !kobject_get_unless_zero(&dom->kobj))
+		dom = NULL;
+	rcu_read_unlock();
+	return dom;
+}
+
+/* A reference to the VM that runs on @dom's memory, or NULL. */
+static struct kvm *pvhv_domain_get_kvm(struct pvhv_domain *dom)
+{
+	struct kvm *kvm;
+
+	spin_lock(&pvhv_bind_lock);
+	kvm = dom->kvm;
+	if (kvm && !kvm_get_kvm_safe(kvm))
+		kvm = NULL;
+	spin_unlock(&pvhv_bind_lock);
+	return kvm;
+}
+
+int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
+			struct pvhv_frame_pin *pin)
+{
+	struct vm_area_struct *vma;
+	struct inode *inode = NULL;
+	struct pvhv_mem *mem;
+	unsigned long hva;
+	pgoff_t idx = 0;
+	struct kvm *kvm;
+	int ret, srcu;
+
+	kvm = pvhv_domain_get_kvm(dom);
+	if (!kvm)
+		return -ESRCH;
+	srcu = srcu_read_lock(&kvm->srcu);
+	hva = gfn_to_hva(kvm, gfn);
+	srcu_read_unlock(&kvm->srcu, srcu);
+	if (kvm_is_error_hva(hva)) {
+		ret = -EFAULT;
+		goto out_kvm;
+	}
+	if (!mmget_not_zero(kvm->mm)) {
+		ret = -ESRCH;
+		goto out_kvm;
+	}
+	/*
+	 * The memslot only names an address in the VM process: what is mapped
+	 * there now must be this domain's own memory, or a VMM could make one
+	 * domain's grants reach another domain's frames.
+	 */
+	mmap_read_lock(kvm->mm);
+	vma = vma_lookup(kvm->mm, hva);
+	mem = vma ? pvhvfs_file_mem(vma->vm_file) : NULL;
+	if (mem && mem->dom == dom) {
+		inode = file_inode(vma->vm_file);
+		ihold(inode);
+		idx = vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
+	}
+	mmap_read_unlock(kvm->mm);
+	mmput(kvm->mm);
+	if (!inode) {
+		ret = -EPERM;
+		goto out_kvm;
+	}
+	ret = pvhv_mem_pin(inode, mem, idx, pin);
+	iput(inode);
+out_kvm:
+	kvm_put_kvm(kvm);
+	return ret;
 }
 
 /* ---- console ---- */

@@ -23,6 +23,9 @@
 struct kvm;
 struct kvm_vcpu;
 struct inode;
+struct pvhv_evtchn;
+struct pvhv_gnttab;
+struct pvhv_frame_pin;
 
 #define PVHV_CONSOLE_BUF	4096
 
@@ -38,6 +41,10 @@ struct pvhv_domain {
 	/* KVM binding, under pvhv_bind_lock; lookups use RCU. */
 	struct kvm *kvm;
 	struct hlist_node bind_node;
+
+	/* Owned by evtchn.c and grant.c; set once, freed with the domain. */
+	struct pvhv_evtchn *evtchn;
+	struct pvhv_gnttab *gnttab;
 
 	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
 	atomic64_t hc_count[PVHV_HC_COUNT];
@@ -62,6 +69,8 @@ struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
 void pvhv_domain_put_file(struct pvhv_domain *dom);
 
 void pvhv_domain_get(struct pvhv_domain *dom);
+/* The live domain with id @id, with a reference; NULL if there is none. */
+struct pvhv_domain *pvhv_domain_get_by_id(u64 id);
 void pvhv_domain_put(struct pvhv_domain *dom);
 
 /* Mapping accounting, from the pvhvfs vm_operations. */
@@ -74,6 +83,15 @@ void pvhv_domain_vma_close(struct pvhv_domain *dom);
  * Returns a reference or NULL if the VM is not a pvhv domain.
  */
 struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu);
+
+/*
+ * Pin the frame behind guest frame number @gfn of @dom's VM.  Sleeps; any
+ * context that may take the VM process's mmap_lock.  Returns 0, -ESRCH if
+ * the domain runs no VM, -EFAULT if no memslot covers @gfn, or -EPERM if
+ * the memory there is not this domain's own pvhvfs memory.
+ */
+int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
+			struct pvhv_frame_pin *pin);
 
 void pvhv_domain_console_write(struct pvhv_domain *dom, const char *buf,
 			       size_t len);

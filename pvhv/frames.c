@@ -13,6 +13,12 @@
 #include "domain.h"
 
 static atomic_long_t pvhv_frames_total = ATOMIC_LONG_INIT(0);
+static atomic_long_t pvhv_frames_pinned = ATOMIC_LONG_INIT(0);
+
+long pvhv_frames_pinned_global(void)
+{
+	return atomic_long_read(&pvhv_frames_pinned);
+}
 
 long pvhv_frames_global(void)
 {
@@ -29,6 +35,7 @@ static void pvhv_frames_account(struct pvhv_mem *mem, long delta)
 void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
 {
 	xa_init(&mem->p2m);
+	xa_init(&mem->pins);
 	atomic_long_set(&mem->frames, 0);
 	mem->dom = dom;
 }
@@ -44,6 +51,9 @@ void pvhv_mem_destroy(struct pvhv_mem *mem)
 		n++;
 	}
 	xa_destroy(&mem->p2m);
+	/* Pins hold an inode reference: none can be left at eviction. */
+	WARN_ON_ONCE(!xa_empty(&mem->pins));
+	xa_destroy(&mem->pins);
 	pvhv_frames_account(mem, -n);
 }
 
@@ -140,6 +150,10 @@ int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 		ret = -ENOENT;
 		goto out;
 	}
+	if (xa_load(&mem->pins, idx)) {
+		ret = -EBUSY;
+		goto out;
+	}
 	/* Nobody can write the old page once it is unmapped everywhere. */
 	pvhv_mem_unmap(inode, idx, 1);
 	copy_highpage(new, old);
@@ -160,7 +174,9 @@ int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 
 	filemap_invalidate_lock(inode->i_mapping);
 	page = xa_load(&mem->p2m, idx);
-	if (page) {
+	if (page && xa_load(&mem->pins, idx)) {
+		ret = -EBUSY;
+	} else if (page) {
 		pvhv_mem_unmap(inode, idx, 1);
 		xa_erase(&mem->p2m, idx);
 		put_page(page);
@@ -170,4 +186,62 @@ int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 	}
 	filemap_invalidate_unlock(inode->i_mapping);
 	return ret;
+}
+
+int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
+		 struct pvhv_frame_pin *pin)
+{
+	struct page *page;
+	unsigned long n;
+	void *old;
+	int ret = 0;
+
+	/* Shared: frame removal (exclusive) waits until the pin is counted. */
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (idx >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	page = pvhv_mem_get_frame(mem, idx);
+	if (IS_ERR(page)) {
+		ret = PTR_ERR(page);
+		goto out;
+	}
+	xa_lock(&mem->pins);
+	old = xa_load(&mem->pins, idx);
+	n = old ? xa_to_value(old) : 0;
+	ret = xa_err(__xa_store(&mem->pins, idx, xa_mk_value(n + 1),
+				GFP_KERNEL));
+	xa_unlock(&mem->pins);
+	if (ret)
+		goto out;
+	get_page(page);
+	ihold(inode);
+	atomic_long_inc(&pvhv_frames_pinned);
+	*pin = (struct pvhv_frame_pin){ inode, mem, idx, page };
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return ret;
+}
+
+void pvhv_mem_unpin(struct pvhv_frame_pin *pin)
+{
+	struct pvhv_mem *mem = pin->mem;
+	unsigned long n;
+	void *old;
+
+	if (!pin->page)
+		return;
+	xa_lock(&mem->pins);
+	old = xa_load(&mem->pins, pin->idx);
+	n = old ? xa_to_value(old) : 0;
+	if (n > 1)
+		__xa_store(&mem->pins, pin->idx, xa_mk_value(n - 1), GFP_ATOMIC);
+	else
+		__xa_erase(&mem->pins, pin->idx);
+	xa_unlock(&mem->pins);
+	atomic_long_dec(&pvhv_frames_pinned);
+	put_page(pin->page);
+	iput(pin->inode);
+	memset(pin, 0, sizeof(*pin));
 }

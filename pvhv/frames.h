@@ -28,6 +28,20 @@ struct pvhv_mem {
 	struct xarray p2m;		/* pgoff -> struct page * */
 	atomic_long_t frames;		/* entries in p2m */
 	struct pvhv_domain *dom;	/* owner; holds a reference */
+	struct xarray pins;		/* pgoff -> xa_mk_value(pin count) */
+};
+
+/*
+ * A frame the host holds on to (event channel page, grant table frame,
+ * mapped grant).  The pin owns a page reference and an inode reference; a
+ * pinned frame cannot be relocated or discarded (-EBUSY).  If the file is
+ * truncated meanwhile, the holder keeps the orphaned page until it unpins.
+ */
+struct pvhv_frame_pin {
+	struct inode *inode;
+	struct pvhv_mem *mem;
+	pgoff_t idx;
+	struct page *page;
 };
 
 void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom);
@@ -39,6 +53,18 @@ vm_fault_t pvhv_mem_fault(struct vm_fault *vmf, struct pvhv_mem *mem);
 void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from);
 int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
 int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
+
+/*
+ * Pin frame @idx of @inode's memory, allocating it if need be.  Sleeps.
+ * Returns 0, -EFAULT beyond the end of the file, or -ENOMEM.
+ */
+int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
+		 struct pvhv_frame_pin *pin);
+/* Undo pvhv_mem_pin(); process context.  An empty pin is ignored. */
+void pvhv_mem_unpin(struct pvhv_frame_pin *pin);
+
+/* Frames pinned by the host, all domains. */
+long pvhv_frames_pinned_global(void);
 
 /* Frames held by all pvhvfs files of all domains. */
 long pvhv_frames_global(void);

@@ -42,37 +42,26 @@ static long pvhv_hc_console_write(struct pvhv_hc_ctx *ctx)
 	return len;
 }
 
-static const struct {
-	unsigned long nr;
-	const char *name;
-	pvhv_hc_fn fn;
-} pvhv_hc_base[] = {
+/* The calling domain's id. */
+static long pvhv_hc_domid(struct pvhv_hc_ctx *ctx)
+{
+	return ctx->dom->id;
+}
+
+static const struct pvhv_hc_desc pvhv_hc_base[] = {
 	{ PVHV_HC_VERSION, "version", pvhv_hc_version },
 	{ PVHV_HC_FEATURES, "features", pvhv_hc_features },
 	{ PVHV_HC_NULL, "null", pvhv_hc_null },
 	{ PVHV_HC_CONSOLE_WRITE, "console_write", pvhv_hc_console_write },
+	{ PVHV_HC_DOMID, "domid", pvhv_hc_domid },
 };
 
 int pvhv_hc_base_init(void)
 {
-	int i, ret;
-
-	for (i = 0; i < ARRAY_SIZE(pvhv_hc_base); i++) {
-		ret = pvhv_hc_register(pvhv_hc_base[i].nr, pvhv_hc_base[i].name,
-				       pvhv_hc_base[i].fn);
-		if (ret) {
-			while (i--)
-				pvhv_hc_unregister(pvhv_hc_base[i].nr);
-			return ret;
-		}
-	}
-	return 0;
+	return pvhv_hc_register_all(pvhv_hc_base, ARRAY_SIZE(pvhv_hc_base));
 }
 
 void pvhv_hc_base_exit(void)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(pvhv_hc_base); i++)
-		pvhv_hc_unregister(pvhv_hc_base[i].nr);
+	pvhv_hc_unregister_all(pvhv_hc_base, ARRAY_SIZE(pvhv_hc_base));
 }

@@ -45,6 +45,29 @@ void pvhv_hc_unregister(unsigned long nr)
 		pvhv_hc_table[idx] = (struct pvhv_hc_entry){};
 }
 
+int pvhv_hc_register_all(const struct pvhv_hc_desc *d, unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = pvhv_hc_register(d[i].nr, d[i].name, d[i].fn);
+		if (ret) {
+			pvhv_hc_unregister_all(d, i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void pvhv_hc_unregister_all(const struct pvhv_hc_desc *d, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		pvhv_hc_unregister(d[i].nr);
+}
+
 long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr)
 {
 	unsigned long idx = nr - PVHV_HC_BASE;

@@ -27,6 +27,16 @@ typedef long (*pvhv_hc_fn)(struct pvhv_hc_ctx *ctx);
 int pvhv_hc_register(unsigned long nr, const char *name, pvhv_hc_fn fn);
 void pvhv_hc_unregister(unsigned long nr);
 
+/* A component's hypercalls, registered and unregistered together. */
+struct pvhv_hc_desc {
+	unsigned long nr;
+	const char *name;
+	pvhv_hc_fn fn;
+};
+
+int pvhv_hc_register_all(const struct pvhv_hc_desc *d, unsigned int n);
+void pvhv_hc_unregister_all(const struct pvhv_hc_desc *d, unsigned int n);
+
 /* Run hypercall @nr for a pvhv domain; returns the value for RAX. */
 long pvhv_hc_dispatch(struct pvhv_hc_ctx *ctx, unsigned long nr);
 
@@ -37,7 +47,7 @@ const char *pvhv_hc_name(unsigned int idx);
 ssize_t pvhv_hc_stats_show(char *buf);
 
 /* Feature bits (PVHV_F_*) this host offers. */
-#define PVHV_HOST_FEATURES	PVHV_F_CONSOLE
+#define PVHV_HOST_FEATURES	(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB)
 
 int pvhv_hc_base_init(void);
 void pvhv_hc_base_exit(void);

@@ -14,6 +14,8 @@
 #include "core.h"
 #include "domain.h"
 #include "hypercall.h"
+#include "evtchn.h"
+#include "grant.h"
 
 static int __init pvhv_init(void)
 {
@@ -28,9 +30,15 @@ static int __init pvhv_init(void)
 	ret = pvhv_hc_base_init();
 	if (ret)
 		goto err_domains;
-	ret = pvhvfs_init();
+	ret = pvhv_evtchn_init();
 	if (ret)
 		goto err_hc;
+	ret = pvhv_gnttab_init();
+	if (ret)
+		goto err_evtchn;
+	ret = pvhvfs_init();
+	if (ret)
+		goto err_gnttab;
 	ret = pvhv_kvm_hook_init();
 	if (ret)
 		goto err_fs;
@@ -42,6 +50,10 @@ static int __init pvhv_init(void)
 
 err_fs:
 	pvhvfs_exit();
+err_gnttab:
+	pvhv_gnttab_exit();
+err_evtchn:
+	pvhv_evtchn_exit();
 err_hc:
 	pvhv_hc_base_exit();
 err_domains:
@@ -55,6 +67,8 @@ static void __exit pvhv_exit(void)
 {
 	pvhv_kvm_hook_exit();
 	pvhvfs_exit();
+	pvhv_gnttab_exit();
+	pvhv_evtchn_exit();
 	pvhv_hc_base_exit();
 	pvhv_domains_exit();
 	pvhv_sysfs_exit();

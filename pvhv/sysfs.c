@@ -11,6 +11,8 @@
 #include "core.h"
 #include "domain.h"
 #include "frames.h"
+#include "evtchn.h"
+#include "grant.h"
 #include "hypercall.h"
 
 struct kobject *pvhv_kobj;
@@ -34,6 +36,25 @@ static ssize_t frames_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%ld\n", pvhv_frames_global());
 }
 
+/* Host-held resources: all zero once every guest is gone. */
+static ssize_t frames_pinned_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pvhv_frames_pinned_global());
+}
+
+static ssize_t evtchn_ports_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pvhv_evtchn_ports_global());
+}
+
+static ssize_t grants_mapped_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pvhv_grants_mapped_global());
+}
+
 static ssize_t domains_active_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -50,6 +71,9 @@ static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute features_attr = __ATTR_RO(features);
 static struct kobj_attribute frames_attr = __ATTR_RO(frames);
 static struct kobj_attribute domains_active_attr = __ATTR_RO(domains_active);
+static struct kobj_attribute frames_pinned_attr = __ATTR_RO(frames_pinned);
+static struct kobj_attribute evtchn_ports_attr = __ATTR_RO(evtchn_ports);
+static struct kobj_attribute grants_mapped_attr = __ATTR_RO(grants_mapped);
 static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
 
 static struct attribute *pvhv_attrs[] = {
@@ -57,6 +81,9 @@ static struct attribute *pvhv_attrs[] = {
 	&features_attr.attr,
 	&frames_attr.attr,
 	&domains_active_attr.attr,
+	&frames_pinned_attr.attr,
+	&evtchn_ports_attr.attr,
+	&grants_mapped_attr.attr,
 	&hypercalls_attr.attr,
 	NULL,
 };

@@ -18,10 +18,13 @@ enum gcmd_op {
 	G_AVX,		/* 32-byte AVX store of val's bytes pattern to gpa */
 	G_SPIN,		/* never come back */
 	G_HAMMER,	/* *gpa = 1..n, each read back: result 0 or the i lost */
+	G_HCALL,	/* result = hypercall val(a[0], a[1], a[2], a[3]) */
+	G_STI,		/* enable the x2APIC and interrupts (minivm irqchip) */
 };
 
 struct gcmd {
 	uint64_t op, gpa, val, n;
+	uint64_t a[4];
 };
 
 #define GCMD_GPA	MINIVM_DATA_GPA
@@ -70,6 +73,13 @@ static inline void guest_cmd_loop(uint64_t cmd_gpa)
 		case G_SPIN:
 			for (;;)
 				;
+		case G_HCALL:
+			r = guest_hypercall(c->val, c->a[0], c->a[1], c->a[2],
+					    c->a[3]);
+			break;
+		case G_STI:
+			guest_enable_interrupts();
+			break;
 		case G_HAMMER:
 			for (i = 1; i <= c->n; i++) {
 				*(volatile uint64_t *)c->gpa = i;
@@ -97,6 +107,20 @@ static inline uint64_t gdo(struct minivm *vm, uint64_t op, uint64_t gpa,
 	if (minivm_run(vm) != UCALL_SYNC)
 		return (uint64_t)-1;
 	return vm->uc.args[0];
+}
+
+
+/* Host side: make the guest issue hypercall @nr; its result. */
+static inline long ghc(struct minivm *vm, uint64_t nr, uint64_t a0,
+		       uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct gcmd *c = minivm_hva(vm, GCMD_GPA);
+
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	c->a[3] = a3;
+	return (long)gdo(vm, G_HCALL, 0, nr, 0);
 }
 
 #endif /* _PVHV_GUEST_CMD_H */

@@ -24,6 +24,8 @@ bool guest_is_amd;
 #define PDPT_GPA	0x2000UL
 #define PD_GPA		0x3000UL
 #define STACK_TOP	0x3ff000UL
+#define GDT_GPA		0x4000UL
+#define IDT_GPA		0x5000UL
 
 #define PTE_P		0x1UL
 #define PTE_W		0x2UL
@@ -122,6 +124,70 @@ static void setup_page_tables(struct minivm *vm, bool user)
 		pd[i] = ((uint64_t)i << 21) | flags | PTE_PS;
 }
 
+/* ---- interrupts (opts.irqchip) ---- */
+
+volatile uint64_t minivm_irqs[256];
+
+/*
+ * One 16-byte stub per vector 32..255 pushes its vector; the common part
+ * counts it, signals EOI through the x2APIC EOI MSR and returns.
+ */
+__asm__(".pushsection .text\n"
+	".align 16\n"
+	"minivm_irq_stubs:\n"
+	"vec = 32\n"
+	".rept 224\n"
+	".align 16\n"
+	"pushq $vec\n"
+	"jmp minivm_irq_common\n"
+	"vec = vec + 1\n"
+	".endr\n"
+	"minivm_irq_common:\n"
+	"push %rax\n push %rcx\n push %rdx\n"
+	"mov 24(%rsp), %rax\n"
+	"lock incq minivm_irqs(,%rax,8)\n"
+	"movl $0x80b, %ecx\n xorl %eax, %eax\n xorl %edx, %edx\n wrmsr\n"
+	"pop %rdx\n pop %rcx\n pop %rax\n"
+	"add $8, %rsp\n"
+	"iretq\n"
+	".popsection");
+extern char minivm_irq_stubs[];
+
+void guest_enable_interrupts(void)
+{
+	uint32_t lo, hi;
+
+	/* x2APIC on (APIC_BASE EN | EXTD), then software-enable it. */
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x1b));
+	lo |= (1U << 11) | (1U << 10);
+	__asm__ volatile("wrmsr" : : "a"(lo), "d"(hi), "c"(0x1b));
+	__asm__ volatile("wrmsr" : : "a"(0x1ff), "d"(0), "c"(0x80f));
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static void setup_tables(struct minivm *vm, struct kvm_sregs *sregs)
+{
+	uint64_t *gdt = minivm_hva(vm, GDT_GPA);
+	uint64_t *idt = minivm_hva(vm, IDT_GPA);
+	int v;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffULL;	/* 0x08: 64-bit code, DPL 0 */
+	gdt[2] = 0x00cf93000000ffffULL;	/* 0x10: data */
+	sregs->gdt.base = GDT_GPA;
+	sregs->gdt.limit = 3 * 8 - 1;
+	for (v = 32; v < 256; v++) {
+		uint64_t h = (uintptr_t)minivm_irq_stubs + 16 * (v - 32);
+
+		/* 64-bit interrupt gate, present, DPL 0, selector 0x08. */
+		idt[2 * v] = (h & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+			     ((h >> 16 & 0xffff) << 48);
+		idt[2 * v + 1] = h >> 32;
+	}
+	sregs->idt.base = IDT_GPA;
+	sregs->idt.limit = 256 * 16 - 1;
+}
+
 static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
 {
 	struct kvm_cpuid2 *cpuid;
@@ -168,6 +234,8 @@ static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
 	sregs.fs = seg;
 	sregs.gs = seg;
 	sregs.ss = seg;
+	if (opts->irqchip)
+		setup_tables(vm, &sregs);
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
 		return -1;
 
@@ -246,6 +314,8 @@ struct minivm *minivm_create(const struct minivm_opts *opts,
 	region.memory_size = MINIVM_MEM_SIZE;
 	region.userspace_addr = (uintptr_t)vm->mem;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		goto fail;
+	if (opts->irqchip && ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 		goto fail;
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);

@@ -40,7 +40,16 @@ struct minivm_opts {
 	bool user;		/* run the guest at CPL 3 */
 	bool avx;		/* enable AVX in the guest */
 	const char *domain;	/* pvhvfs directory name (default: "minivm-<pid>") */
+	bool irqchip;		/* KVM's local APIC, a GDT and an IDT (CPL 0) */
 };
+
+/*
+ * With opts.irqchip, every vector 32..255 runs a stub that counts in
+ * minivm_irqs[vector] and signals EOI; guest_enable_interrupts() turns on
+ * the x2APIC and sets IF.
+ */
+extern volatile uint64_t minivm_irqs[256];
+void guest_enable_interrupts(void);
 
 struct minivm {
 	int kvm_fd, vm_fd, vcpu_fd, mem_fd;
@@ -62,6 +71,12 @@ void minivm_destroy(struct minivm *vm);
 static inline void *minivm_hva(struct minivm *vm, uint64_t gpa)
 {
 	return vm->mem + gpa;
+}
+
+/* Interrupts on @vector the guest has taken (opts.irqchip). */
+static inline uint64_t minivm_irq_count(struct minivm *vm, int vector)
+{
+	return ((volatile uint64_t *)minivm_hva(vm, (uintptr_t)minivm_irqs))[vector];
 }
 
 /* pvhvfs mount point from $PVHV_MNT, or NULL when pvhv is not loaded. */

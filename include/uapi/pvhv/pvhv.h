@@ -48,8 +48,64 @@
 
 #define PVHV_CONSOLE_MAX	256
 
+/*
+ * Event channels (include/uapi/pvhv/event.h).
+ *
+ * evtchn_setup(gpa, vector, vcpu): use the page at gpa (page aligned) as
+ *   the domain's struct pvhv_shared_info and deliver upcalls as a fixed
+ *   interrupt on vector (32..255) to vCPU vcpu; vector 0 means no upcall
+ *   (the guest polls).  May be called again to move the page or vector;
+ *   open ports stay open.  Returns 0.
+ * evtchn_alloc_unbound(remote_domid): a new port that remote_domid (a
+ *   domain id, or PVHV_DOMID_HOST for a host backend) may bind.  Returns
+ *   the port.
+ * evtchn_bind_interdomain(remote_domid, remote_port): connect a new local
+ *   port to remote_port, which remote_domid allocated unbound for us.
+ *   Returns the local port.
+ * evtchn_send(port): raise the event at the other end of port.  Returns 0.
+ * evtchn_close(port): close port; an interdomain peer's port goes back to
+ *   unbound.  Returns 0.
+ * evtchn_status(port): PVHV_EVTCHN_STATUS(state, remote_domid, remote_port).
+ * evtchn_reset(): close every port of the domain.  Returns 0.
+ */
+#define PVHV_HC_EVTCHN_SETUP		PVHV_HC(8)
+#define PVHV_HC_EVTCHN_ALLOC_UNBOUND	PVHV_HC(9)
+#define PVHV_HC_EVTCHN_BIND_INTERDOMAIN	PVHV_HC(10)
+#define PVHV_HC_EVTCHN_SEND		PVHV_HC(11)
+#define PVHV_HC_EVTCHN_CLOSE		PVHV_HC(12)
+#define PVHV_HC_EVTCHN_STATUS		PVHV_HC(13)
+#define PVHV_HC_EVTCHN_RESET		PVHV_HC(14)
+
+/*
+ * Grant tables (include/uapi/pvhv/grant.h).
+ *
+ * gnttab_setup(gpa, nr_frames): gpa points at nr_frames (1..
+ *   PVHV_GNTTAB_MAX_FRAMES) little-endian u64 guest frame numbers in one
+ *   page; those frames become the domain's grant table, in that order.
+ *   Fails with -PVHV_EBUSY while any grant of the old table is mapped.
+ *   Returns the number of entries.
+ * gnttab_end_access(ref): revoke grant ref (clear its entry).  Fails with
+ *   -PVHV_EBUSY while it is mapped.  Returns 0.
+ * gnttab_copy(gpa, count): perform count (1..PVHV_GNTTAB_COPY_MAX) struct
+ *   pvhv_gnttab_copy operations at gpa (in one page), writing each one's
+ *   status back.  Returns the number of operations that failed.
+ */
+#define PVHV_HC_GNTTAB_SETUP		PVHV_HC(16)
+#define PVHV_HC_GNTTAB_END_ACCESS	PVHV_HC(17)
+#define PVHV_HC_GNTTAB_COPY		PVHV_HC(18)
+
+/*
+ * Domain ids.  Every domain has a positive id, shown in
+ * /sys/kernel/pvhv/domains/<name>/id; PVHV_HC_DOMID returns the caller's.
+ * PVHV_DOMID_HOST names the host's in-kernel backends.
+ */
+#define PVHV_HC_DOMID			PVHV_HC(4)
+#define PVHV_DOMID_HOST			0
+
 /* Feature bits returned by PVHV_HC_FEATURES. */
 #define PVHV_F_CONSOLE		(1ULL << 0)
+#define PVHV_F_EVTCHN		(1ULL << 1)
+#define PVHV_F_GNTTAB		(1ULL << 2)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest
@@ -57,12 +113,15 @@
  */
 #define PVHV_EPERM		1
 #define PVHV_ENOENT		2
+#define PVHV_ESRCH		3
 #define PVHV_E2BIG		7
 #define PVHV_EAGAIN		11
 #define PVHV_ENOMEM		12
+#define PVHV_EACCES		13
 #define PVHV_EFAULT		14
 #define PVHV_EBUSY		16
 #define PVHV_EEXIST		17
+#define PVHV_ENODEV		19
 #define PVHV_EINVAL		22
 #define PVHV_ENOSPC		28
 #define PVHV_ERANGE		34

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grant tables: registration, mapping by host backends, end of access and
+ * the grant copy hypercall.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/sysfs.h>
+#include <linux/kvm_host.h>
+#include <pvhv/pvhv.h>
+#include <pvhv/grant.h>
+
+#include "domain.h"
+#include "frames.h"
+#include "grant.h"
+#include "hypercall.h"
+
+#define PVHV_GNTTAB_MAX_ENTRIES	(PVHV_GNTTAB_MAX_FRAMES * PVHV_GRANTS_PER_FRAME)
+
+struct pvhv_gnttab {
+	struct mutex lock;		/* everything below */
+	struct kvm *kvm;		/* the VM that set it up */
+	unsigned int nr_frames;
+	u32 nr_entries;			/* 0: no table */
+	struct pvhv_frame_pin frame[PVHV_GNTTAB_MAX_FRAMES];
+	u32 mapped;			/* sum of map_count[] */
+	u64 maps, copies, copy_errors, end_busy;
+	/* Mappings per entry: pvhv's own count, out of the guest's reach. */
+	u16 map_count[PVHV_GNTTAB_MAX_ENTRIES];
+};
+
+static atomic_long_t pvhv_grants_mapped = ATOMIC_LONG_INIT(0);
+
+long pvhv_grants_mapped_global(void)
+{
+	return atomic_long_read(&pvhv_grants_mapped);
+}
+
+static struct pvhv_gnttab *gnttab_of(struct pvhv_domain *dom)
+{
+	return smp_load_acquire(&dom->gnttab);
+}
+
+static struct pvhv_gnttab *gnttab_get_or_create(struct pvhv_domain *dom)
+{
+	struct pvhv_gnttab *gt = gnttab_of(dom);
+
+	if (gt)
+		return gt;
+	gt = kvzalloc(sizeof(*gt), GFP_KERNEL_ACCOUNT);
+	if (!gt)
+		return NULL;
+	mutex_init(&gt->lock);
+	if (cmpxchg_release(&dom->gnttab, NULL, gt))
+		kvfree(gt);
+	return gnttab_of(dom);
+}
+
+static struct pvhv_grant_entry *gnttab_entry(struct pvhv_gnttab *gt, u32 ref)
+{
+	struct pvhv_grant_entry *frame;
+
+	lockdep_assert_held(&gt->lock);
+	frame = page_address(gt->frame[ref / PVHV_GRANTS_PER_FRAME].page);
+	return frame + ref % PVHV_GRANTS_PER_FRAME;
+}
+
+int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
+		   bool write, struct pvhv_grant_map *map)
+{
+	struct pvhv_gnttab *gt = gnttab_of(granter);
+	struct pvhv_grant_entry *e;
+	u16 flags, pad;
+	u32 domid;
+	u64 gfn;
+	int ret;
+
+	if (!gt)
+		return -PVHV_ENODEV;
+	mutex_lock(&gt->lock);
+	if (!gt->nr_entries) {
+		ret = -PVHV_ENODEV;
+		goto out;
+	}
+	if (ref >= gt->nr_entries) {
+		ret = -PVHV_EINVAL;
+		goto out;
+	}
+	ref = array_index_nospec(ref, gt->nr_entries);
+
+	/* One snapshot of the entry; the guest may change it at any time. */
+	e = gnttab_entry(gt, ref);
+	flags = READ_ONCE(e->flags);
+	smp_rmb();			/* the guest writes flags last */
+	pad = READ_ONCE(e->pad);
+	domid = READ_ONCE(e->domid);
+	gfn = READ_ONCE(e->gfn);
+	if ((flags & ~PVHV_GTF_ALL) || pad) {
+		ret = -PVHV_EINVAL;
+	} else if (!(flags & PVHV_GTF_PERMIT_ACCESS) || domid != grantee_id) {
+		ret = -PVHV_EPERM;
+	} else if (write && (flags & PVHV_GTF_READONLY)) {
+		ret = -PVHV_EACCES;
+	} else if (gt->map_count[ref] == U16_MAX) {
+		ret = -PVHV_ENOSPC;
+	} else {
+		ret = pvhv_domain_pin_gfn(granter, gfn, &map->pin);
+	}
+	if (!ret) {
+		gt->map_count[ref]++;
+		gt->mapped++;
+		gt->maps++;
+		atomic_long_inc(&pvhv_grants_mapped);
+		pvhv_domain_get(granter);
+		map->granter = granter;
+		map->ref = ref;
+		map->writable = write;
+	}
+out:
+	mutex_unlock(&gt->lock);
+	return ret;
+}
+
+void pvhv_grant_unmap(struct pvhv_grant_map *map)
+{
+	struct pvhv_gnttab *gt;
+
+	if (!map->granter)
+		return;
+	gt = gnttab_of(map->granter);
+	mutex_lock(&gt->lock);
+	if (!WARN_ON_ONCE(!gt->map_count[map->ref])) {
+		gt->map_count[map->ref]--;
+		gt->mapped--;
+		atomic_long_dec(&pvhv_grants_mapped);
+	}
+	mutex_unlock(&gt->lock);
+	pvhv_mem_unpin(&map->pin);
+	pvhv_domain_put(map->granter);
+	memset(map, 0, sizeof(*map));
+}
+
+/* ---- hypercalls ---- */
+
+static void gnttab_unpin_frames(struct pvhv_frame_pin *pins, unsigned int n)
+{
+	while (n--)
+		pvhv_mem_unpin(&pins[n]);
+}
+
+/* gnttab_setup(gpa, nr_frames) */
+static long hc_gnttab_setup(struct pvhv_hc_ctx *ctx)
+{
+	u64 gpa = ctx->args[0], nr = ctx->args[1];
+	struct pvhv_frame_pin *pins;
+	struct pvhv_gnttab *gt;
+	__le64 *gfns;
+	long ret;
+	int i;
+
+	if (!nr || nr > PVHV_GNTTAB_MAX_FRAMES)
+		return -PVHV_EINVAL;
+	if ((gpa & ~PAGE_MASK) + nr * sizeof(u64) > PAGE_SIZE)
+		return -PVHV_EINVAL;
+	gt = gnttab_get_or_create(ctx->dom);
+	gfns = kcalloc(nr, sizeof(*gfns), GFP_KERNEL);
+	pins = kcalloc(PVHV_GNTTAB_MAX_FRAMES, sizeof(*pins), GFP_KERNEL);
+	if (!gt || !gfns || !pins) {
+		ret = -PVHV_ENOMEM;
+		goto out;
+	}
+	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, gfns, nr * sizeof(u64))) {
+		ret = -PVHV_EFAULT;
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		ret = pvhv_domain_pin_gfn(ctx->dom, le64_to_cpu(gfns[i]),
+					  &pins[i]);
+		if (ret) {
+			gnttab_unpin_frames(pins, i);
+			goto out;
+		}
+	}
+
+	mutex_lock(&gt->lock);
+	if (gt->mapped) {
+		/* The old table's grants are in use: keep it. */
+		ret = -PVHV_EBUSY;
+	} else {
+		for (i = 0; i < PVHV_GNTTAB_MAX_FRAMES; i++)
+			swap(gt->frame[i], pins[i]);
+		gt->nr_frames = nr;
+		gt->nr_entries = nr * PVHV_GRANTS_PER_FRAME;
+		gt->kvm = ctx->vcpu->kvm;
+		ret = gt->nr_entries;
+	}
+	mutex_unlock(&gt->lock);
+	/* The old table's frames, or the new ones if refused. */
+	gnttab_unpin_frames(pins, PVHV_GNTTAB_MAX_FRAMES);
+out:
+	kfree(pins);
+	kfree(gfns);
+	return ret;
+}
+
+/* gnttab_end_access(ref) */
+static long hc_gnttab_end_access(struct pvhv_hc_ctx *ctx)
+{
+	struct pvhv_gnttab *gt = gnttab_of(ctx->dom);
+	u64 ref = ctx->args[0];
+	long ret = 0;
+
+	if (!gt)
+		return -PVHV_ENODEV;
+	mutex_lock(&gt->lock);
+	if (!gt->nr_entries) {
+		ret = -PVHV_ENODEV;
+	} else if (ref >= gt->nr_entries) {
+		ret = -PVHV_EINVAL;
+	} else {
+		ref = array_index_nospec(ref, gt->nr_entries);
+		if (gt->map_count[ref]) {
+			gt->end_busy++;
+			ret = -PVHV_EBUSY;
+		} else {
+			WRITE_ONCE(gnttab_entry(gt, ref)->flags, 0);
+		}
+	}
+	mutex_unlock(&gt->lock);
+	return ret;
+}
+
+/*
+ * One side of a grant copy, through @bounce: a grant of another (or the
+ * same) domain, mapped for the duration, or the caller's own memory.
+ */
+static int gnttab_copy_side(struct pvhv_hc_ctx *ctx,
+			    const struct pvhv_gnttab_copy_ptr *ptr, bool gref,
+			    bool write, void *bounce, unsigned int len)
+{
+	struct pvhv_grant_map map = {};
+	struct pvhv_domain *granter;
+	void *va;
+	int ret;
+
+	if (!gref) {
+		gpa_t gpa;
+
+		if (ptr->ref_or_gfn > (U64_MAX >> PAGE_SHIFT))
+			return -PVHV_EINVAL;
+		gpa = (ptr->ref_or_gfn << PAGE_SHIFT) + ptr->offset;
+		ret = write ? kvm_vcpu_write_guest(ctx->vcpu, gpa, bounce, len) :
+			      kvm_vcpu_read_guest(ctx->vcpu, gpa, bounce, len);
+		return ret ? -PVHV_EFAULT : 0;
+	}
+	granter = pvhv_domain_get_by_id(ptr->domid);
+	if (!granter)
+		return -PVHV_ESRCH;
+	ret = pvhv_grant_map(granter, ptr->ref_or_gfn, ctx->dom->id, write,
+			     &map);
+	pvhv_domain_put(granter);
+	if (ret)
+		return ret;
+	va = page_address(map.pin.page) + ptr->offset;
+	if (write)
+		memcpy(va, bounce, len);
+	else
+		memcpy(bounce, va, len);
+	pvhv_grant_unmap(&map);
+	return 0;
+}
+
+static int gnttab_copy_one(struct pvhv_hc_ctx *ctx,
+			   const struct pvhv_gnttab_copy *op, void *bounce)
+{
+	int ret;
+
+	if ((op->flags & ~PVHV_GNTCOPY_ALL) || op->src.pad || op->dst.pad)
+		return -PVHV_EINVAL;
+	if (!op->len || op->len > PAGE_SIZE ||
+	    op->src.offset + op->len > PAGE_SIZE ||
+	    op->dst.offset + op->len > PAGE_SIZE)
+		return -PVHV_EINVAL;
+	ret = gnttab_copy_side(ctx, &op->src, op->flags & PVHV_GNTCOPY_SRC_GREF,
+			       false, bounce, op->len);
+	if (!ret)
+		ret = gnttab_copy_side(ctx, &op->dst,
+				       op->flags & PVHV_GNTCOPY_DST_GREF,
+				       true, bounce, op->len);
+	return ret;
+}
+
+/* gnttab_copy(gpa, count) */
+static long hc_gnttab_copy(struct pvhv_hc_ctx *ctx)
+{
+	u64 gpa = ctx->args[0], count = ctx->args[1];
+	struct pvhv_gnttab *gt = gnttab_get_or_create(ctx->dom);
+	struct pvhv_gnttab_copy *ops;
+	void *bounce;
+	long failed = 0;
+	u64 i;
+
+	if (!count || count > PVHV_GNTTAB_COPY_MAX)
+		return -PVHV_EINVAL;
+	if ((gpa & ~PAGE_MASK) + count * sizeof(*ops) > PAGE_SIZE)
+		return -PVHV_EINVAL;
+	ops = kmalloc_array(count, sizeof(*ops), GFP_KERNEL);
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!gt || !ops || !bounce) {
+		failed = -PVHV_ENOMEM;
+		goto out;
+	}
+	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, ops, count * sizeof(*ops))) {
+		failed = -PVHV_EFAULT;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		s32 status = gnttab_copy_one(ctx, &ops[i], bounce);
+		gpa_t at = gpa + i * sizeof(*ops) +
+			   offsetof(struct pvhv_gnttab_copy, status);
+
+		if (status)
+			failed++;
+		if (kvm_vcpu_write_guest(ctx->vcpu, at, &status,
+					 sizeof(status))) {
+			failed = -PVHV_EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	mutex_lock(&gt->lock);
+	gt->copies += count;
+	gt->copy_errors += failed > 0 ? failed : 0;
+	mutex_unlock(&gt->lock);
+out:
+	kfree(bounce);
+	kfree(ops);
+	return failed;
+}
+
+/* ---- lifetime ---- */
+
+void pvhv_gnttab_teardown(struct pvhv_domain *dom, struct kvm *kvm)
+{
+	struct pvhv_frame_pin pins[PVHV_GNTTAB_MAX_FRAMES];
+	struct pvhv_gnttab *gt = gnttab_of(dom);
+
+	if (!gt)
+		return;
+	mutex_lock(&gt->lock);
+	if (gt->kvm != kvm) {
+		mutex_unlock(&gt->lock);
+		return;
+	}
+	/*
+	 * Mapped grants keep their frames pinned until their holders unmap;
+	 * only the table itself goes.
+	 */
+	memcpy(pins, gt->frame, sizeof(pins));
+	memset(gt->frame, 0, sizeof(gt->frame));
+	gt->nr_frames = 0;
+	gt->nr_entries = 0;
+	gt->kvm = NULL;
+	mutex_unlock(&gt->lock);
+	gnttab_unpin_frames(pins, PVHV_GNTTAB_MAX_FRAMES);
+}
+
+void pvhv_gnttab_free(struct pvhv_domain *dom)
+{
+	struct pvhv_gnttab *gt = dom->gnttab;
+
+	if (!gt)
+		return;
+	/* Every mapping holds a reference on the domain: none is left. */
+	WARN_ON_ONCE(gt->mapped);
+	gnttab_unpin_frames(gt->frame, PVHV_GNTTAB_MAX_FRAMES);
+	kvfree(gt);
+}
+
+/* ---- sysfs: /sys/kernel/pvhv/domains/<name>/grants/ ---- */
+
+#define GNTTAB_ATTR(field)						\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct pvhv_domain *dom = container_of(kobj, struct pvhv_domain, kobj); \
+	struct pvhv_gnttab *gt = gnttab_of(dom);			\
+	u64 v = 0;							\
+									\
+	if (gt) {							\
+		mutex_lock(&gt->lock);					\
+		v = gt->field;						\
+		mutex_unlock(&gt->lock);				\
+	}								\
+	return sysfs_emit(buf, "%llu\n", v);				\
+}									\
+static struct kobj_attribute gnttab_##field##_attr = __ATTR_RO(field)
+
+GNTTAB_ATTR(nr_frames);
+GNTTAB_ATTR(nr_entries);
+GNTTAB_ATTR(mapped);
+GNTTAB_ATTR(maps);
+GNTTAB_ATTR(copies);
+GNTTAB_ATTR(copy_errors);
+GNTTAB_ATTR(end_busy);
+
+static struct attribute *pvhv_gnttab_attrs[] = {
+	&gnttab_nr_frames_attr.attr,
+	&gnttab_nr_entries_attr.attr,
+	&gnttab_mapped_attr.attr,
+	&gnttab_maps_attr.attr,
+	&gnttab_copies_attr.attr,
+	&gnttab_copy_errors_attr.attr,
+	&gnttab_end_busy_attr.attr,
+	NULL,
+};
+
+const struct attribute_group pvhv_gnttab_attr_group = {
+	.name = "grants",
+	.attrs = pvhv_gnttab_attrs,
+};
+
+/* ---- init ---- */
+
+static const struct pvhv_hc_desc pvhv_gnttab_hcs[] = {
+	{ PVHV_HC_GNTTAB_SETUP, "gnttab_setup", hc_gnttab_setup },
+	{ PVHV_HC_GNTTAB_END_ACCESS, "gnttab_end_access",
+	  hc_gnttab_end_access },
+	{ PVHV_HC_GNTTAB_COPY, "gnttab_copy", hc_gnttab_copy },
+};
+
+int pvhv_gnttab_init(void)
+{
+	return pvhv_hc_register_all(pvhv_gnttab_hcs,
+				    ARRAY_SIZE(pvhv_gnttab_hcs));
+}
+
+void pvhv_gnttab_exit(void)
+{
+	pvhv_hc_unregister_all(pvhv_gnttab_hcs, ARRAY_SIZE(pvhv_gnttab_hcs));
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Grant tables: a domain lets another domain, or a host backend, use one of
+ * its frames.  The entries live in guest memory (include/uapi/pvhv/grant.h);
+ * pvhv keeps its own count of mappings per entry, which the guest cannot
+ * touch, and a mapping pins the frame it found.
+ */
+#ifndef _PVHV_GRANT_H
+#define _PVHV_GRANT_H
+
+#include <linux/types.h>
+#include <linux/sysfs.h>
+
+#include "frames.h"
+
+struct pvhv_domain;
+struct kvm;
+
+/* A grant mapped by the host (a backend), zero copy. */
+struct pvhv_grant_map {
+	struct pvhv_domain *granter;	/* holds a reference */
+	u32 ref;
+	bool writable;
+	struct pvhv_frame_pin pin;	/* pin.page is the granted frame */
+};
+
+/*
+ * Map grant @ref of @granter for @grantee_id (PVHV_DOMID_HOST for a host
+ * backend), writable if @write.  Sleeps.  Returns 0 or a negative PVHV_E*
+ * code: -EINVAL (bad ref or entry), -EPERM (not granted to the grantee),
+ * -EACCES (write to a read-only grant), -ENODEV (no grant table), or an
+ * error of pvhv_domain_pin_gfn().
+ */
+int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
+		   bool write, struct pvhv_grant_map *map);
+void pvhv_grant_unmap(struct pvhv_grant_map *map);
+
+void pvhv_gnttab_teardown(struct pvhv_domain *dom, struct kvm *kvm);
+void pvhv_gnttab_free(struct pvhv_domain *dom);
+
+/* Grants mapped, all domains. */
+long pvhv_grants_mapped_global(void);
+
+extern const struct attribute_group pvhv_gnttab_attr_group;
+
+int pvhv_gnttab_init(void);
+void pvhv_gnttab_exit(void);
+
+#endif /* _PVHV_GRANT_H */
