@@ -24,6 +24,24 @@ static DEFINE_MUTEX(pvhv_domains_lock);
 static struct kset *pvhv_domains_kset;
 static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
 static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
+/* Registered pvhv_domain_ops; the list is only changed at module init/exit. */
+static LIST_HEAD(pvhv_domain_ops_list);
+static DEFINE_MUTEX(pvhv_domain_ops_lock);
+
+void pvhv_domain_ops_register(struct pvhv_domain_ops *ops)
+{
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_add_tail(&ops->node, &pvhv_domain_ops_list);
+	mutex_unlock(&pvhv_domain_ops_lock);
+}
+
+void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops)
+{
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_del(&ops->node);
+	mutex_unlock(&pvhv_domain_ops_lock);
+}
+
 /* id -> live domain, for the interdomain calls; lookups use RCU. */
 static DEFINE_XARRAY(pvhv_domain_ids);
 
@@ -200,6 +218,7 @@ static const struct kobj_type pvhv_domain_ktype = {
 
 static struct pvhv_domain *pvhv_domain_create(const char *name)
 {
+	struct pvhv_domain_ops *ops;
 	struct pvhv_domain_priv *priv;
 	struct pvhv_domain *dom;
 	struct kobject *clash;
@@ -229,6 +248,17 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 	if (!ret)
 		ret = xa_insert(&pvhv_domain_ids, dom->id, dom, GFP_KERNEL);
 	if (ret) {
+		kobject_put(&dom->kobj);
+		return ERR_PTR(ret);
+	}
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
+		if (!ret && ops->create)
+			ret = ops->create(dom);
+	mutex_unlock(&pvhv_domain_ops_lock);
+	if (ret) {
+		xa_erase(&pvhv_domain_ids, dom->id);
+		kobject_del(&dom->kobj);
 		kobject_put(&dom->kobj);
 		return ERR_PTR(ret);
 	}
@@ -269,7 +299,14 @@ struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
 static void pvhv_kvm_put_fn(struct work_struct *work)
 {
 	struct pvhv_kvm_put *put = container_of(work, struct pvhv_kvm_put, work);
+	struct pvhv_domain_ops *ops;
 
+	/* Backends first: they hold grants and event channel bindings. */
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
+		if (ops->teardown)
+			ops->teardown(put->dom, put->kvm);
+	mutex_unlock(&pvhv_domain_ops_lock);
 	pvhv_gnttab_teardown(put->dom, put->kvm);
 	pvhv_evtchn_teardown(put->dom, put->kvm);
 	kvm_put_kvm(put->kvm);
@@ -301,6 +338,7 @@ static void pvhv_domain_unbind(struct pvhv_domain *dom, bool kill)
 
 void pvhv_domain_put_file(struct pvhv_domain *dom)
 {
+	struct pvhv_domain_ops *ops;
 	struct inode *dir = NULL;
 
 	mutex_lock(&pvhv_domains_lock);
@@ -317,6 +355,11 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 
 	xa_erase(&pvhv_domain_ids, dom->id);
 	pvhv_domain_unbind(dom, true);
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
+		if (ops->destroy)
+			ops->destroy(dom);
+	mutex_unlock(&pvhv_domain_ops_lock);
 	/* Reports how many console lines the ratelimit swallowed. */
 	ratelimit_state_exit(&dom->console_rs);
 	kobject_del(&dom->kobj);

@@ -26,6 +26,25 @@ struct inode;
 struct pvhv_evtchn;
 struct pvhv_gnttab;
 struct pvhv_frame_pin;
+struct pvhv_vbd_dom;
+struct pvhv_domain;
+
+/*
+ * Per-domain state of a component outside pvhv/ (the ring/ backends).
+ * create: a new domain is in sysfs (add files to its kobject); may fail.
+ * teardown: the VM @kvm stopped running on @dom; runs from a work item
+ *	before the domain's event channels and grants are torn down.
+ * destroy: the domain itself is going away (its last file is gone).
+ */
+struct pvhv_domain_ops {
+	struct list_head node;
+	int (*create)(struct pvhv_domain *dom);
+	void (*teardown)(struct pvhv_domain *dom, struct kvm *kvm);
+	void (*destroy)(struct pvhv_domain *dom);
+};
+
+void pvhv_domain_ops_register(struct pvhv_domain_ops *ops);
+void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops);
 
 #define PVHV_CONSOLE_BUF	4096
 
@@ -45,6 +64,7 @@ struct pvhv_domain {
 	/* Owned by evtchn.c and grant.c; set once, freed with the domain. */
 	struct pvhv_evtchn *evtchn;
 	struct pvhv_gnttab *gnttab;
+	struct pvhv_vbd_dom *vbd;	/* ring/blkback.c, under its lock */
 
 	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
 	atomic64_t hc_count[PVHV_HC_COUNT];

@@ -51,6 +51,7 @@ long pvhv_evtchn_ports_global(void)
 
 static struct pvhv_evtchn *evtchn_of(struct pvhv_domain *dom)
 {
+	/* Pairs with the cmpxchg_release() that publishes it. */
 	return smp_load_acquire(&dom->evtchn);
 }
 
@@ -218,7 +219,7 @@ static struct pvhv_evtchn *evtchn_ready(struct pvhv_hc_ctx *ctx)
 	return ev && READ_ONCE(ev->shared) ? ev : NULL;
 }
 
-/* evtchn_setup(gpa, vector, vcpu) */
+/* evtchn_setup(gpa, vector, apic_id) */
 static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 {
 	u64 gpa = ctx->args[0], vector = ctx->args[1], idx = ctx->args[2];
@@ -233,9 +234,9 @@ static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 		return -PVHV_EINVAL;
 	if (vector && (vector < FIRST_EXTERNAL_VECTOR || vector > 0xff))
 		return -PVHV_EINVAL;
-	if (idx >= atomic_read(&kvm->online_vcpus))
+	if (idx > INT_MAX)
 		return -PVHV_EINVAL;
-	vcpu = kvm_get_vcpu(kvm, idx);
+	vcpu = kvm_get_vcpu_by_id(kvm, idx);
 	if (!vcpu)
 		return -PVHV_EINVAL;
 	/* Upcalls need KVM's local APIC (KVM_CREATE_IRQCHIP, as QEMU does). */
@@ -479,8 +480,12 @@ void pvhv_evtchn_unbind_host(struct pvhv_domain *dom, u32 port, void *data)
 		return;
 	p = &ev->port[port];
 	spin_lock_irqsave(&ev->lock, flags);
-	if (p->state == PVHV_EVTCHN_HOST && p->host_data == data)
-		evtchn_free_port(ev, port);
+	if (p->state == PVHV_EVTCHN_HOST && p->host_data == data) {
+		/* Offered to the host again, as a closed peer's port is. */
+		p->state = PVHV_EVTCHN_UNBOUND;
+		p->host_fn = NULL;
+		p->host_data = NULL;
+	}
 	spin_unlock_irqrestore(&ev->lock, flags);
 }
 

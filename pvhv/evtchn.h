@@ -31,7 +31,10 @@ typedef void (*pvhv_evtchn_host_fn)(void *data);
  */
 int pvhv_evtchn_bind_host(struct pvhv_domain *dom, u32 port,
 			  pvhv_evtchn_host_fn fn, void *data);
-/* Undo pvhv_evtchn_bind_host() if the binding is still @data's. */
+/*
+ * Undo pvhv_evtchn_bind_host() if the binding is still @data's: the port
+ * is unbound for the host again, and the guest may reuse or close it.
+ */
 void pvhv_evtchn_unbind_host(struct pvhv_domain *dom, u32 port, void *data);
 /* Raise the event on @port of @dom (from its host backend). */
 void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port);

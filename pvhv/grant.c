@@ -41,6 +41,7 @@ long pvhv_grants_mapped_global(void)
 
 static struct pvhv_gnttab *gnttab_of(struct pvhv_domain *dom)
 {
+	/* Pairs with the cmpxchg_release() that publishes it. */
 	return smp_load_acquire(&dom->gnttab);
 }
 
@@ -98,17 +99,16 @@ int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
 	pad = READ_ONCE(e->pad);
 	domid = READ_ONCE(e->domid);
 	gfn = READ_ONCE(e->gfn);
-	if ((flags & ~PVHV_GTF_ALL) || pad) {
+	if ((flags & ~PVHV_GTF_ALL) || pad)
 		ret = -PVHV_EINVAL;
-	} else if (!(flags & PVHV_GTF_PERMIT_ACCESS) || domid != grantee_id) {
+	else if (!(flags & PVHV_GTF_PERMIT_ACCESS) || domid != grantee_id)
 		ret = -PVHV_EPERM;
-	} else if (write && (flags & PVHV_GTF_READONLY)) {
+	else if (write && (flags & PVHV_GTF_READONLY))
 		ret = -PVHV_EACCES;
-	} else if (gt->map_count[ref] == U16_MAX) {
+	else if (gt->map_count[ref] == U16_MAX)
 		ret = -PVHV_ENOSPC;
-	} else {
+	else
 		ret = pvhv_domain_pin_gfn(granter, gfn, &map->pin);
-	}
 	if (!ret) {
 		gt->map_count[ref]++;
 		gt->mapped++;
@@ -382,30 +382,42 @@ void pvhv_gnttab_free(struct pvhv_domain *dom)
 
 /* ---- sysfs: /sys/kernel/pvhv/domains/<name>/grants/ ---- */
 
-#define GNTTAB_ATTR(field)						\
-static ssize_t field##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	struct pvhv_domain *dom = container_of(kobj, struct pvhv_domain, kobj); \
-	struct pvhv_gnttab *gt = gnttab_of(dom);			\
-	u64 v = 0;							\
-									\
-	if (gt) {							\
-		mutex_lock(&gt->lock);					\
-		v = gt->field;						\
-		mutex_unlock(&gt->lock);				\
-	}								\
-	return sysfs_emit(buf, "%llu\n", v);				\
-}									\
-static struct kobj_attribute gnttab_##field##_attr = __ATTR_RO(field)
+/* One counter of the domain's grant table, 0 if it has none. */
+static ssize_t gnttab_show(struct kobject *kobj, char *buf, size_t offset)
+{
+	struct pvhv_domain *dom = container_of(kobj, struct pvhv_domain, kobj);
+	struct pvhv_gnttab *gt = gnttab_of(dom);
+	u64 v = 0;
 
-GNTTAB_ATTR(nr_frames);
-GNTTAB_ATTR(nr_entries);
-GNTTAB_ATTR(mapped);
-GNTTAB_ATTR(maps);
-GNTTAB_ATTR(copies);
-GNTTAB_ATTR(copy_errors);
-GNTTAB_ATTR(end_busy);
+	if (gt) {
+		mutex_lock(&gt->lock);
+		if (offset == offsetof(struct pvhv_gnttab, nr_frames))
+			v = gt->nr_frames;
+		else if (offset == offsetof(struct pvhv_gnttab, nr_entries) ||
+			 offset == offsetof(struct pvhv_gnttab, mapped))
+			v = *(u32 *)((void *)gt + offset);
+		else
+			v = *(u64 *)((void *)gt + offset);
+		mutex_unlock(&gt->lock);
+	}
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+#define GNTTAB_ATTR(name, member)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return gnttab_show(kobj, buf, offsetof(struct pvhv_gnttab, member)); \
+}									\
+static struct kobj_attribute gnttab_##name##_attr = __ATTR_RO(name)
+
+GNTTAB_ATTR(nr_frames, nr_frames);
+GNTTAB_ATTR(nr_entries, nr_entries);
+GNTTAB_ATTR(mapped, mapped);
+GNTTAB_ATTR(maps, maps);
+GNTTAB_ATTR(copies, copies);
+GNTTAB_ATTR(copy_errors, copy_errors);
+GNTTAB_ATTR(end_busy, end_busy);
 
 static struct attribute *pvhv_gnttab_attrs[] = {
 	&gnttab_nr_frames_attr.attr,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Grant tables: a domain lets another domain, or a host backend, use one of
- * its frames.  The entries live in guest memory (include/uapi/pvhv/grant.h);
+ * its frames.  The entries live in guest memory (the guest ABI header);
  * pvhv keeps its own count of mappings per entry, which the guest cannot
  * touch, and a mapping pins the frame it found.
  */

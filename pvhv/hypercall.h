@@ -47,7 +47,8 @@ const char *pvhv_hc_name(unsigned int idx);
 ssize_t pvhv_hc_stats_show(char *buf);
 
 /* Feature bits (PVHV_F_*) this host offers. */
-#define PVHV_HOST_FEATURES	(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB)
+#define PVHV_HOST_FEATURES	(PVHV_F_CONSOLE | PVHV_F_EVTCHN | \
+				 PVHV_F_GNTTAB | PVHV_F_VBD)
 
 int pvhv_hc_base_init(void);
 void pvhv_hc_base_exit(void);

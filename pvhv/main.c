@@ -16,6 +16,7 @@
 #include "hypercall.h"
 #include "evtchn.h"
 #include "grant.h"
+#include "../ring/blkback.h"
 
 static int __init pvhv_init(void)
 {
@@ -36,9 +37,12 @@ static int __init pvhv_init(void)
 	ret = pvhv_gnttab_init();
 	if (ret)
 		goto err_evtchn;
-	ret = pvhvfs_init();
+	ret = pvhv_blkback_init();
 	if (ret)
 		goto err_gnttab;
+	ret = pvhvfs_init();
+	if (ret)
+		goto err_blkback;
 	ret = pvhv_kvm_hook_init();
 	if (ret)
 		goto err_fs;
@@ -50,6 +54,8 @@ static int __init pvhv_init(void)
 
 err_fs:
 	pvhvfs_exit();
+err_blkback:
+	pvhv_blkback_exit();
 err_gnttab:
 	pvhv_gnttab_exit();
 err_evtchn:
@@ -67,6 +73,7 @@ static void __exit pvhv_exit(void)
 {
 	pvhv_kvm_hook_exit();
 	pvhvfs_exit();
+	pvhv_blkback_exit();
 	pvhv_gnttab_exit();
 	pvhv_evtchn_exit();
 	pvhv_hc_base_exit();

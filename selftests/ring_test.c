@@ -32,9 +32,9 @@ PVHV_RING_DEFINE(t, struct t_req, struct t_rsp)
 TEST(slot_counts)
 {
 	/* 64-byte header; slots are 16 bytes; a power of two that fits. */
-	EXPECT_EQ(128, PVHV_RING_SLOTS(4096, 16));
-	EXPECT_EQ(512, PVHV_RING_SLOTS(4 * 4096, 16));
-	EXPECT_EQ(32, PVHV_RING_SLOTS(4096, 112));
+	EXPECT_EQ(128, pvhv_ring_slots(4096, 16));
+	EXPECT_EQ(512, pvhv_ring_slots(4 * 4096, 16));
+	EXPECT_EQ(32, pvhv_ring_slots(4096, 112));
 	EXPECT_EQ(64, sizeof(struct pvhv_sring_hdr));
 }
 

@@ -51,9 +51,10 @@
 /*
  * Event channels (include/uapi/pvhv/event.h).
  *
- * evtchn_setup(gpa, vector, vcpu): use the page at gpa (page aligned) as
- *   the domain's struct pvhv_shared_info and deliver upcalls as a fixed
- *   interrupt on vector (32..255) to vCPU vcpu; vector 0 means no upcall
+ * evtchn_setup(gpa, vector, apic_id): use the page at gpa (page aligned)
+ *   as the domain's struct pvhv_shared_info and deliver upcalls as a fixed
+ *   interrupt on vector (32..255) to the vCPU with local APIC id apic_id
+ *   (KVM's vcpu_id); vector 0 means no upcall
  *   (the guest polls).  May be called again to move the page or vector;
  *   open ports stay open.  Returns 0.
  * evtchn_alloc_unbound(remote_domid): a new port that remote_domid (a
@@ -94,6 +95,11 @@
 #define PVHV_HC_GNTTAB_END_ACCESS	PVHV_HC(17)
 #define PVHV_HC_GNTTAB_COPY		PVHV_HC(18)
 
+/* Virtual block devices (include/uapi/pvhv/blkif.h). */
+#define PVHV_HC_VBD_INFO		PVHV_HC(24)
+#define PVHV_HC_VBD_CONNECT		PVHV_HC(25)
+#define PVHV_HC_VBD_DISCONNECT		PVHV_HC(26)
+
 /*
  * Domain ids.  Every domain has a positive id, shown in
  * /sys/kernel/pvhv/domains/<name>/id; PVHV_HC_DOMID returns the caller's.
@@ -106,6 +112,7 @@
 #define PVHV_F_CONSOLE		(1ULL << 0)
 #define PVHV_F_EVTCHN		(1ULL << 1)
 #define PVHV_F_GNTTAB		(1ULL << 2)
+#define PVHV_F_VBD		(1ULL << 3)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest
@@ -114,6 +121,7 @@
 #define PVHV_EPERM		1
 #define PVHV_ENOENT		2
 #define PVHV_ESRCH		3
+#define PVHV_EIO		5
 #define PVHV_E2BIG		7
 #define PVHV_EAGAIN		11
 #define PVHV_ENOMEM		12
@@ -126,5 +134,6 @@
 #define PVHV_ENOSPC		28
 #define PVHV_ERANGE		34
 #define PVHV_ENOSYS		38
+#define PVHV_EOPNOTSUPP		95
 
 #endif /* _UAPI_PVHV_PVHV_H */

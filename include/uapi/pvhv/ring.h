@@ -28,7 +28,9 @@
  *
  * Barriers: smp_wmb/smp_rmb/smp_mb must be defined by the includer (the
  * kernel has them; user space tests define them with
- * __atomic_thread_fence).
+ * __atomic_thread_fence).  Each read of a shared index is followed by a
+ * barrier that is also a compiler barrier, so that no read is cached
+ * across calls.
  */
 #ifndef _UAPI_PVHV_RING_H
 #define _UAPI_PVHV_RING_H
@@ -43,17 +45,18 @@ struct pvhv_sring_hdr {
 	__u8 pad[48];		/* slots start on a cache line */
 };
 
-/* Largest power of two <= x, for x >= 1 (compile-time friendly). */
-#define __PVHV_RD2(x)	(((x) & 0x2) ? 0x2 : ((x) & 0x1))
-#define __PVHV_RD4(x)	(((x) & 0xc) ? __PVHV_RD2((x) >> 2) << 2 : __PVHV_RD2(x))
-#define __PVHV_RD8(x)	(((x) & 0xf0) ? __PVHV_RD4((x) >> 4) << 4 : __PVHV_RD4(x))
-#define __PVHV_RD16(x)	(((x) & 0xff00) ? __PVHV_RD8((x) >> 8) << 8 : __PVHV_RD8(x))
-#define __PVHV_RD32(x)	(((x) & 0xffff0000) ? \
-			 __PVHV_RD16((x) >> 16) << 16 : __PVHV_RD16(x))
+/*
+ * Slots in a ring of @bytes bytes whose slots are @slot bytes: the largest
+ * power of two that fits after the header.
+ */
+static inline __u32 pvhv_ring_slots(__u32 bytes, __u32 slot)
+{
+	__u32 n = (bytes - sizeof(struct pvhv_sring_hdr)) / slot;
 
-/* Slots in a ring of @bytes bytes whose slots are @slot bytes. */
-#define PVHV_RING_SLOTS(bytes, slot) \
-	__PVHV_RD32(((bytes) - sizeof(struct pvhv_sring_hdr)) / (slot))
+	while (n & (n - 1))
+		n &= n - 1;
+	return n;
+}
 
 /*
  * Would publishing producer index @new (old value @old) wake a peer that
@@ -90,7 +93,7 @@ struct pvhv_##name##_back {						\
 	__u32 req_cons;			/* next request to take */	\
 };									\
 									\
-/* Zero the shared ring of @bytes bytes and set up the frontend. */	\
+/* front_init: zero the shared ring and set up the frontend */	\
 static inline void							\
 pvhv_##name##_front_init(struct pvhv_##name##_front *f,		\
 			 struct pvhv_##name##_sring *s, __u32 bytes)	\
@@ -98,58 +101,58 @@ pvhv_##name##_front_init(struct pvhv_##name##_front *f,		\
 	__u32 i;							\
 									\
 	for (i = 0; i < bytes / sizeof(__u32); i++)			\
-		((volatile __u32 *)s)[i] = 0;				\
+		((__u32 *)s)[i] = 0;					\
 	s->hdr.req_event = 1;						\
 	s->hdr.rsp_event = 1;						\
 	f->sring = s;							\
-	f->nr_slots = PVHV_RING_SLOTS(bytes, sizeof(s->slot[0]));	\
+	f->nr_slots = pvhv_ring_slots(bytes, sizeof(s->slot[0]));	\
 	f->req_prod_pvt = 0;						\
 	f->rsp_cons = 0;						\
 }									\
 									\
-/* Attach the backend to a ring the frontend initialized. */		\
+/* back_init: attach to a ring the frontend initialized */		\
 static inline void							\
 pvhv_##name##_back_init(struct pvhv_##name##_back *b,			\
 			struct pvhv_##name##_sring *s, __u32 bytes)	\
 {									\
 	b->sring = s;							\
-	b->nr_slots = PVHV_RING_SLOTS(bytes, sizeof(s->slot[0]));	\
+	b->nr_slots = pvhv_ring_slots(bytes, sizeof(s->slot[0]));	\
 	b->rsp_prod_pvt = 0;						\
 	b->req_cons = 0;						\
 }									\
 									\
-static inline req_t *							\
+static inline __typeof__(((union pvhv_##name##_slot *)0)->req) *	\
 pvhv_##name##_front_req(struct pvhv_##name##_front *f, __u32 idx)	\
 {									\
 	return &f->sring->slot[idx & (f->nr_slots - 1)].req;		\
 }									\
 									\
-static inline rsp_t *							\
+static inline __typeof__(((union pvhv_##name##_slot *)0)->rsp) *	\
 pvhv_##name##_front_rsp(struct pvhv_##name##_front *f, __u32 idx)	\
 {									\
 	return &f->sring->slot[idx & (f->nr_slots - 1)].rsp;		\
 }									\
 									\
-static inline req_t *							\
+static inline __typeof__(((union pvhv_##name##_slot *)0)->req) *	\
 pvhv_##name##_back_req(struct pvhv_##name##_back *b, __u32 idx)	\
 {									\
 	return &b->sring->slot[idx & (b->nr_slots - 1)].req;		\
 }									\
 									\
-static inline rsp_t *							\
+static inline __typeof__(((union pvhv_##name##_slot *)0)->rsp) *	\
 pvhv_##name##_back_rsp(struct pvhv_##name##_back *b, __u32 idx)	\
 {									\
 	return &b->sring->slot[idx & (b->nr_slots - 1)].rsp;		\
 }									\
 									\
-/* Free slots for new requests: in flight ones still occupy theirs. */	\
+/* front_free: slots for new requests (in flight ones hold theirs) */	\
 static inline __u32							\
 pvhv_##name##_front_free(struct pvhv_##name##_front *f)		\
 {									\
 	return f->nr_slots - (f->req_prod_pvt - f->rsp_cons);		\
 }									\
 									\
-/* Publish the filled requests; nonzero if the backend needs a kick. */\
+/* front_push: publish requests; nonzero: kick the backend */		\
 static inline int							\
 pvhv_##name##_front_push(struct pvhv_##name##_front *f)		\
 {									\
@@ -162,20 +165,17 @@ pvhv_##name##_front_push(struct pvhv_##name##_front *f)		\
 				     f->sring->hdr.req_event);		\
 }									\
 									\
-/* Responses published and not yet taken. */				\
+/* front_rsp_pending: responses published and not yet taken */	\
 static inline __u32							\
 pvhv_##name##_front_rsp_pending(struct pvhv_##name##_front *f)		\
 {									\
-	__u32 n = *(volatile __u32 *)&f->sring->hdr.rsp_prod - f->rsp_cons; \
+	__u32 n = f->sring->hdr.rsp_prod - f->rsp_cons;			\
 									\
 	smp_rmb();			/* index before responses */	\
 	return n;							\
 }									\
 									\
-/*									\
- * Ask for a notification at the next response, then look again: 0	\
- * means it is safe to sleep until the backend notifies.		\
- */									\
+/* front_final_check: re-arm rsp_event; 0: safe to sleep */		\
 static inline __u32							\
 pvhv_##name##_front_final_check(struct pvhv_##name##_front *f)		\
 {									\
@@ -184,14 +184,11 @@ pvhv_##name##_front_final_check(struct pvhv_##name##_front *f)		\
 	return pvhv_##name##_front_rsp_pending(f);			\
 }									\
 									\
-/*									\
- * Requests published and not yet taken, or -1 if the frontend claims	\
- * more than the ring can hold (the backend must then disconnect).	\
- */									\
+/* back_req_pending: requests to take, -1 for a hostile index */	\
 static inline __s64							\
 pvhv_##name##_back_req_pending(struct pvhv_##name##_back *b)		\
 {									\
-	__u32 prod = *(volatile __u32 *)&b->sring->hdr.req_prod;	\
+	__u32 prod = b->sring->hdr.req_prod;				\
 	__u32 n = prod - b->req_cons;					\
 									\
 	smp_rmb();			/* index before requests */	\
@@ -201,7 +198,7 @@ pvhv_##name##_back_req_pending(struct pvhv_##name##_back *b)		\
 	return n;							\
 }									\
 									\
-/* Publish the filled responses; nonzero if the frontend needs a kick. */\
+/* back_push: publish responses; nonzero: kick the frontend */	\
 static inline int							\
 pvhv_##name##_back_push(struct pvhv_##name##_back *b)			\
 {									\
@@ -214,7 +211,7 @@ pvhv_##name##_back_push(struct pvhv_##name##_back *b)			\
 				     b->sring->hdr.rsp_event);		\
 }									\
 									\
-/* The backend's mirror of front_final_check; -1 as back_req_pending. */\
+/* back_final_check: re-arm req_event; 0: safe to sleep */		\
 static inline __s64							\
 pvhv_##name##_back_final_check(struct pvhv_##name##_back *b)		\
 {									\

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PV block backend: virtual block devices (vbd) of a domain, backed by
+ * a host file or block device.
+ *
+ * The admin attaches a disk to a domain (domains/<name>/block/attach); the
+ * guest connects it with a ring and an event channel (include/uapi/pvhv/
+ * blkif.h).  One kernel thread per connected disk consumes the ring and
+ * hands each request to a work item, so that several requests are in
+ * flight; each work item maps the request's grants, does the I/O straight
+ * to or from the guest's pages, unmaps them and answers.
+ *
+ * Nothing in the ring is trusted: requests are copied out of their slot
+ * before they are looked at, a producer index that claims more than the
+ * ring holds stops the disk (state "broken", until the guest reconnects),
+ * and a bad request gets an error response.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/uio.h>
+#include <linux/bvec.h>
+#include <linux/falloc.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <linux/kvm_host.h>
+#include <pvhv/pvhv.h>
+#include <pvhv/blkif.h>
+
+#include "../pvhv/domain.h"
+#include "../pvhv/evtchn.h"
+#include "../pvhv/grant.h"
+#include "../pvhv/hypercall.h"
+#include "../pvhv/core.h"
+#include "blkback.h"
+
+struct pvhv_vbd {
+	struct kobject kobj;		/* domains/<name>/vbd<index>/ */
+	struct pvhv_domain *dom;	/* owns us; no reference */
+	u32 index;
+	struct file *file;
+	char *path;
+	u64 sectors;
+	bool ro, discard;
+
+	struct mutex lock;		/* connection state below */
+	bool connected, broken;
+	u32 nr_ring_pages, port;
+	struct pvhv_grant_map ring_map[PVHV_VBD_MAX_RING_PAGES];
+	void *ring_va;
+	struct pvhv_blk_back back;	/* req_cons: the thread's */
+	spinlock_t rsp_lock;		/* back.rsp_prod_pvt, responses */
+	struct task_struct *thread;
+	struct workqueue_struct *io_wq;
+	wait_queue_head_t kick_wq;
+	bool kicked;
+	atomic_t in_flight;
+
+	atomic64_t requests, errors, read_bytes, write_bytes, flushes, discards;
+};
+
+struct pvhv_vbd_dom {
+	struct pvhv_vbd *vbd[PVHV_VBD_MAX_DISKS];
+};
+
+/* One request on its way through a work item. */
+struct pvhv_vbd_io {
+	struct work_struct work;
+	struct pvhv_vbd *vbd;
+	struct pvhv_blk_req req;	/* our copy of the slot */
+	struct pvhv_grant_map map[PVHV_BLK_MAX_SEGS];
+	struct bio_vec bvec[PVHV_BLK_MAX_SEGS];
+};
+
+/* dom->vbd and the vbd[] tables of all domains. */
+static DEFINE_MUTEX(pvhv_vbd_lock);
+static atomic_t pvhv_vbd_attached = ATOMIC_INIT(0);
+static atomic_t pvhv_vbd_connected = ATOMIC_INIT(0);
+
+/* ---- I/O ---- */
+
+static void vbd_unmap_segs(struct pvhv_vbd_io *io, unsigned int n)
+{
+	while (n--)
+		pvhv_grant_unmap(&io->map[n]);
+}
+
+static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
+{
+	const struct pvhv_blk_req *req = &io->req;
+	bool write = req->op == PVHV_BLK_OP_WRITE;
+	struct iov_iter iter;
+	size_t bytes = 0;
+	loff_t pos;
+	ssize_t ret;
+	int i, err;
+
+	if (!req->nr_segs || req->nr_segs > PVHV_BLK_MAX_SEGS || req->pad)
+		return -PVHV_EINVAL;
+	if (write && vbd->ro)
+		return -PVHV_EPERM;
+	for (i = 0; i < req->nr_segs; i++) {
+		const struct pvhv_blk_seg *s = &req->seg[i];
+
+		if (s->first_sect > s->last_sect || s->last_sect > 7 || s->pad)
+			return -PVHV_EINVAL;
+		bytes += (s->last_sect - s->first_sect + 1) * PVHV_BLK_SECTOR_SIZE;
+	}
+	if (req->sector >= vbd->sectors ||
+	    (bytes >> 9) > vbd->sectors - req->sector)
+		return -PVHV_ERANGE;
+
+	/* A read writes into the guest's pages: it needs writable grants. */
+	for (i = 0; i < req->nr_segs; i++) {
+		const struct pvhv_blk_seg *s = &req->seg[i];
+
+		err = pvhv_grant_map(vbd->dom, s->gref, PVHV_DOMID_HOST, !write,
+				     &io->map[i]);
+		if (err) {
+			vbd_unmap_segs(io, i);
+			return err;
+		}
+		io->bvec[i] = (struct bio_vec){
+			.bv_page = io->map[i].pin.page,
+			.bv_offset = s->first_sect * PVHV_BLK_SECTOR_SIZE,
+			.bv_len = (s->last_sect - s->first_sect + 1) *
+				  PVHV_BLK_SECTOR_SIZE,
+		};
+	}
+
+	pos = req->sector << 9;
+	iov_iter_bvec(&iter, write ? WRITE : READ, io->bvec, req->nr_segs,
+		      bytes);
+	if (write) {
+		file_start_write(vbd->file);
+		ret = vfs_iter_write(vbd->file, &iter, &pos, 0);
+		file_end_write(vbd->file);
+		if (ret == bytes && (req->flags & PVHV_BLK_F_FUA) &&
+		    vfs_fsync_range(vbd->file, pos - bytes, pos - 1, 1))
+			ret = -EIO;
+		if (ret == bytes)
+			atomic64_add(bytes, &vbd->write_bytes);
+	} else {
+		ret = vfs_iter_read(vbd->file, &iter, &pos, 0);
+		if (ret == bytes)
+			atomic64_add(bytes, &vbd->read_bytes);
+	}
+	vbd_unmap_segs(io, req->nr_segs);
+	return ret == bytes ? 0 : -PVHV_EIO;
+}
+
+static int vbd_do(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
+{
+	const struct pvhv_blk_req *req = &io->req;
+
+	if (req->flags & ~PVHV_BLK_F_FUA)
+		return -PVHV_EINVAL;
+	switch (req->op) {
+	case PVHV_BLK_OP_READ:
+	case PVHV_BLK_OP_WRITE:
+		return vbd_rw(vbd, io);
+	case PVHV_BLK_OP_FLUSH:
+		atomic64_inc(&vbd->flushes);
+		return vfs_fsync(vbd->file, 0) ? -PVHV_EIO : 0;
+	case PVHV_BLK_OP_DISCARD:
+		if (!vbd->discard)
+			return -PVHV_EOPNOTSUPP;
+		if (vbd->ro)
+			return -PVHV_EPERM;
+		if (!req->nr_sectors || req->sector >= vbd->sectors ||
+		    req->nr_sectors > vbd->sectors - req->sector)
+			return -PVHV_ERANGE;
+		atomic64_inc(&vbd->discards);
+		return vfs_fallocate(vbd->file,
+				     FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				     req->sector << 9, req->nr_sectors << 9) ?
+		       -PVHV_EIO : 0;
+	}
+	return -PVHV_EINVAL;
+}
+
+static void vbd_io_work(struct work_struct *work)
+{
+	struct pvhv_vbd_io *io = container_of(work, struct pvhv_vbd_io, work);
+	struct pvhv_vbd *vbd = io->vbd;
+	struct pvhv_blk_rsp *rsp;
+	int status, notify;
+
+	status = vbd_do(vbd, io);
+	if (status)
+		atomic64_inc(&vbd->errors);
+
+	spin_lock(&vbd->rsp_lock);
+	rsp = pvhv_blk_back_rsp(&vbd->back, vbd->back.rsp_prod_pvt++);
+	*rsp = (struct pvhv_blk_rsp){
+		.id = io->req.id, .op = io->req.op, .status = status,
+	};
+	notify = pvhv_blk_back_push(&vbd->back);
+	spin_unlock(&vbd->rsp_lock);
+	if (notify)
+		pvhv_evtchn_notify(vbd->dom, vbd->port);
+	kfree(io);
+	atomic_dec(&vbd->in_flight);
+}
+
+/* Requests waiting in the ring, or -1 for a hostile producer index. */
+static s64 vbd_pending(struct pvhv_vbd *vbd, bool final)
+{
+	s64 n;
+
+	/* rsp_prod_pvt moves under rsp_lock; req_pending reads it. */
+	spin_lock(&vbd->rsp_lock);
+	n = final ? pvhv_blk_back_final_check(&vbd->back) :
+		    pvhv_blk_back_req_pending(&vbd->back);
+	spin_unlock(&vbd->rsp_lock);
+	return n;
+}
+
+static int vbd_thread(void *arg)
+{
+	struct pvhv_vbd *vbd = arg;
+	struct pvhv_vbd_io *io;
+	s64 n;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(vbd->kick_wq, READ_ONCE(vbd->kicked) ||
+					 kthread_should_stop());
+		WRITE_ONCE(vbd->kicked, false);
+		for (;;) {
+			n = vbd_pending(vbd, false);
+			if (n == 0)
+				n = vbd_pending(vbd, true);
+			if (n <= 0)
+				break;
+			while (n-- && !kthread_should_stop()) {
+				io = kzalloc(sizeof(*io), GFP_KERNEL);
+				if (!io) {
+					/* Answered once memory is back. */
+					WRITE_ONCE(vbd->kicked, true);
+					msleep(20);
+					break;
+				}
+				io->vbd = vbd;
+				memcpy(&io->req, pvhv_blk_back_req(&vbd->back,
+								   vbd->back.req_cons),
+				       sizeof(io->req));
+				vbd->back.req_cons++;
+				atomic64_inc(&vbd->requests);
+				atomic_inc(&vbd->in_flight);
+				INIT_WORK(&io->work, vbd_io_work);
+				queue_work(vbd->io_wq, &io->work);
+			}
+		}
+		if (n < 0) {
+			/* The guest broke the ring: serve nothing more. */
+			pr_warn_ratelimited("pvhv: %s: vbd%u: bad ring producer index, disk stopped\n",
+					    kobject_name(&vbd->dom->kobj),
+					    vbd->index);
+			atomic64_inc(&vbd->errors);
+			WRITE_ONCE(vbd->broken, true);
+			while (!kthread_should_stop())
+				schedule_timeout_interruptible(HZ);
+		}
+	}
+	return 0;
+}
+
+/* Event channel callback, under the event channel lock. */
+static void vbd_kick(void *data)
+{
+	struct pvhv_vbd *vbd = data;
+
+	WRITE_ONCE(vbd->kicked, true);
+	wake_up(&vbd->kick_wq);
+}
+
+/* ---- connection ---- */
+
+static void vbd_unmap_ring(struct pvhv_vbd *vbd)
+{
+	int i;
+
+	if (vbd->ring_va)
+		vunmap(vbd->ring_va);
+	vbd->ring_va = NULL;
+	for (i = 0; i < PVHV_VBD_MAX_RING_PAGES; i++)
+		pvhv_grant_unmap(&vbd->ring_map[i]);
+}
+
+static void vbd_disconnect(struct pvhv_vbd *vbd)
+{
+	mutex_lock(&vbd->lock);
+	if (vbd->connected) {
+		pvhv_evtchn_unbind_host(vbd->dom, vbd->port, vbd);
+		kthread_stop(vbd->thread);
+		/* Runs the requests in flight to completion. */
+		destroy_workqueue(vbd->io_wq);
+		WARN_ON_ONCE(atomic_read(&vbd->in_flight));
+		vbd_unmap_ring(vbd);
+		vbd->connected = false;
+		vbd->broken = false;
+		atomic_dec(&pvhv_vbd_connected);
+	}
+	mutex_unlock(&vbd->lock);
+}
+
+static int vbd_connect(struct pvhv_vbd *vbd, const struct pvhv_vbd_connect *c)
+{
+	struct page *pages[PVHV_VBD_MAX_RING_PAGES];
+	u32 n = c->nr_ring_pages;
+	int i, ret;
+
+	if (!n || n > PVHV_VBD_MAX_RING_PAGES || (n & (n - 1)))
+		return -PVHV_EINVAL;
+	mutex_lock(&vbd->lock);
+	if (vbd->connected) {
+		ret = -PVHV_EBUSY;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ret = pvhv_grant_map(vbd->dom, c->ring_ref[i], PVHV_DOMID_HOST,
+				     true, &vbd->ring_map[i]);
+		if (ret)
+			goto err_unmap;
+		pages[i] = vbd->ring_map[i].pin.page;
+	}
+	vbd->ring_va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	if (!vbd->ring_va) {
+		ret = -PVHV_ENOMEM;
+		goto err_unmap;
+	}
+	pvhv_blk_back_init(&vbd->back, vbd->ring_va, n * PAGE_SIZE);
+	vbd->io_wq = alloc_workqueue("pvhv-vbd%llu.%u", WQ_UNBOUND, 16,
+				     vbd->dom->id, vbd->index);
+	if (!vbd->io_wq) {
+		ret = -PVHV_ENOMEM;
+		goto err_unmap;
+	}
+	vbd->kicked = true;		/* look at the ring once at start */
+	vbd->thread = kthread_run(vbd_thread, vbd, "pvhv-vbd%llu.%u",
+				  vbd->dom->id, vbd->index);
+	if (IS_ERR(vbd->thread)) {
+		ret = -PVHV_ENOMEM;
+		goto err_wq;
+	}
+	ret = pvhv_evtchn_bind_host(vbd->dom, c->port, vbd_kick, vbd);
+	if (ret) {
+		/* -ENOENT (not a port unbound for the host), -ENODEV, -EINVAL */
+		kthread_stop(vbd->thread);
+		goto err_wq;
+	}
+	vbd->port = c->port;
+	vbd->nr_ring_pages = n;
+	vbd->connected = true;
+	atomic_inc(&pvhv_vbd_connected);
+	mutex_unlock(&vbd->lock);
+	return 0;
+
+err_wq:
+	destroy_workqueue(vbd->io_wq);
+err_unmap:
+	vbd_unmap_ring(vbd);
+out:
+	mutex_unlock(&vbd->lock);
+	return ret;
+}
+
+/* ---- hypercalls ---- */
+
+/* The caller's disk @index with a kobject reference, or NULL. */
+static struct pvhv_vbd *vbd_get(struct pvhv_domain *dom, u64 index)
+{
+	struct pvhv_vbd *vbd = NULL;
+
+	if (index >= PVHV_VBD_MAX_DISKS)
+		return NULL;
+	mutex_lock(&pvhv_vbd_lock);
+	if (dom->vbd)
+		vbd = dom->vbd->vbd[index];
+	if (vbd)
+		kobject_get(&vbd->kobj);
+	mutex_unlock(&pvhv_vbd_lock);
+	return vbd;
+}
+
+/* vbd_info(index, gpa) */
+static long hc_vbd_info(struct pvhv_hc_ctx *ctx)
+{
+	u64 gpa = ctx->args[1];
+	struct pvhv_vbd_info info = {};
+	struct pvhv_vbd *vbd;
+
+	if ((gpa & ~PAGE_MASK) + sizeof(info) > PAGE_SIZE)
+		return -PVHV_EINVAL;
+	vbd = vbd_get(ctx->dom, ctx->args[0]);
+	if (!vbd)
+		return -PVHV_ENOENT;
+	info.sectors = vbd->sectors;
+	info.flags = PVHV_VBD_FLUSH | (vbd->ro ? PVHV_VBD_READONLY : 0) |
+		     (vbd->discard ? PVHV_VBD_DISCARD : 0) |
+		     (READ_ONCE(vbd->connected) ? PVHV_VBD_CONNECTED : 0);
+	info.max_ring_pages = PVHV_VBD_MAX_RING_PAGES;
+	info.max_segments = PVHV_BLK_MAX_SEGS;
+	kobject_put(&vbd->kobj);
+	if (kvm_vcpu_write_guest(ctx->vcpu, gpa, &info, sizeof(info)))
+		return -PVHV_EFAULT;
+	return 0;
+}
+
+/* vbd_connect(index, gpa) */
+static long hc_vbd_connect(struct pvhv_hc_ctx *ctx)
+{
+	struct pvhv_vbd_connect c;
+	struct pvhv_vbd *vbd;
+	long ret;
+
+	if (kvm_vcpu_read_guest(ctx->vcpu, ctx->args[1], &c, sizeof(c)))
+		return -PVHV_EFAULT;
+	vbd = vbd_get(ctx->dom, ctx->args[0]);
+	if (!vbd)
+		return -PVHV_ENOENT;
+	ret = vbd_connect(vbd, &c);
+	kobject_put(&vbd->kobj);
+	return ret;
+}
+
+/* vbd_disconnect(index) */
+static long hc_vbd_disconnect(struct pvhv_hc_ctx *ctx)
+{
+	struct pvhv_vbd *vbd = vbd_get(ctx->dom, ctx->args[0]);
+
+	if (!vbd)
+		return -PVHV_ENOENT;
+	vbd_disconnect(vbd);
+	kobject_put(&vbd->kobj);
+	return 0;
+}
+
+/* ---- sysfs: domains/<name>/vbd<index>/ ---- */
+
+#define to_vbd(k) container_of(k, struct pvhv_vbd, kobj)
+
+static ssize_t backing_show(struct kobject *kobj, struct kobj_attribute *a,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_vbd(kobj)->path);
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *a,
+			  char *buf)
+{
+	struct pvhv_vbd *vbd = to_vbd(kobj);
+
+	return sysfs_emit(buf, "%s\n", READ_ONCE(vbd->broken) ? "broken" :
+			  READ_ONCE(vbd->connected) ? "connected" : "attached");
+}
+
+#define VBD_ATTR(name, expr)						\
+static ssize_t name##_show(struct kobject *kobj, struct kobj_attribute *a, \
+			   char *buf)					\
+{									\
+	struct pvhv_vbd *vbd = to_vbd(kobj);				\
+									\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(expr));	\
+}									\
+static struct kobj_attribute vbd_##name##_attr = __ATTR_RO(name)
+
+VBD_ATTR(sectors, vbd->sectors);
+VBD_ATTR(readonly, vbd->ro);
+VBD_ATTR(ring_pages, READ_ONCE(vbd->connected) ? vbd->nr_ring_pages : 0);
+VBD_ATTR(in_flight, atomic_read(&vbd->in_flight));
+VBD_ATTR(requests, atomic64_read(&vbd->requests));
+VBD_ATTR(errors, atomic64_read(&vbd->errors));
+VBD_ATTR(read_bytes, atomic64_read(&vbd->read_bytes));
+VBD_ATTR(write_bytes, atomic64_read(&vbd->write_bytes));
+VBD_ATTR(flushes, atomic64_read(&vbd->flushes));
+VBD_ATTR(discards, atomic64_read(&vbd->discards));
+static struct kobj_attribute vbd_backing_attr = __ATTR_RO(backing);
+static struct kobj_attribute vbd_state_attr = __ATTR_RO(state);
+
+static struct attribute *pvhv_vbd_attrs[] = {
+	&vbd_backing_attr.attr,
+	&vbd_state_attr.attr,
+	&vbd_sectors_attr.attr,
+	&vbd_readonly_attr.attr,
+	&vbd_ring_pages_attr.attr,
+	&vbd_in_flight_attr.attr,
+	&vbd_requests_attr.attr,
+	&vbd_errors_attr.attr,
+	&vbd_read_bytes_attr.attr,
+	&vbd_write_bytes_attr.attr,
+	&vbd_flushes_attr.attr,
+	&vbd_discards_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pvhv_vbd);
+
+static void pvhv_vbd_release(struct kobject *kobj)
+{
+	struct pvhv_vbd *vbd = to_vbd(kobj);
+
+	if (vbd->file)
+		fput(vbd->file);
+	kfree(vbd->path);
+	kfree(vbd);
+	atomic_dec(&pvhv_vbd_attached);
+}
+
+static const struct kobj_type pvhv_vbd_ktype = {
+	.release = pvhv_vbd_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = pvhv_vbd_groups,
+};
+
+/* ---- attach and detach ---- */
+
+/* "PATH" or "PATH ro": the new disk's index, or a negative errno. */
+static int vbd_attach(struct pvhv_domain *dom, const char *spec)
+{
+	struct pvhv_vbd *vbd;
+	struct inode *inode;
+	char *path, *sp;
+	int idx, ret;
+	bool ro = false;
+
+	path = kstrdup(spec, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	strim(path);
+	sp = strchr(path, ' ');
+	if (sp) {
+		*sp++ = '\0';
+		if (strcmp(strim(sp), "ro")) {
+			kfree(path);
+			return -EINVAL;
+		}
+		ro = true;
+	}
+	if (path[0] != '/') {
+		kfree(path);
+		return -EINVAL;
+	}
+	vbd = kzalloc(sizeof(*vbd), GFP_KERNEL_ACCOUNT);
+	if (!vbd) {
+		kfree(path);
+		return -ENOMEM;
+	}
+	vbd->path = path;
+	vbd->ro = ro;
+	vbd->dom = dom;
+	mutex_init(&vbd->lock);
+	spin_lock_init(&vbd->rsp_lock);
+	init_waitqueue_head(&vbd->kick_wq);
+	kobject_init(&vbd->kobj, &pvhv_vbd_ktype);
+	atomic_inc(&pvhv_vbd_attached);	/* undone by the release */
+
+	vbd->file = filp_open(path, (ro ? O_RDONLY : O_RDWR) | O_LARGEFILE, 0);
+	if (IS_ERR(vbd->file)) {
+		ret = PTR_ERR(vbd->file);
+		vbd->file = NULL;
+		goto err;
+	}
+	inode = file_inode(vbd->file);
+	if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode)) {
+		ret = -EINVAL;
+		goto err;
+	}
+	vbd->sectors = i_size_read(vbd->file->f_mapping->host) >> 9;
+	vbd->discard = S_ISREG(inode->i_mode) && vbd->file->f_op->fallocate;
+	if (!vbd->sectors) {
+		ret = -EINVAL;
+		goto err;
+	}
+
+	mutex_lock(&pvhv_vbd_lock);
+	if (!dom->vbd)
+		dom->vbd = kzalloc(sizeof(*dom->vbd), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	for (idx = 0; dom->vbd && idx < PVHV_VBD_MAX_DISKS; idx++)
+		if (!dom->vbd->vbd[idx])
+			break;
+	if (dom->vbd && idx == PVHV_VBD_MAX_DISKS)
+		ret = -ENOSPC;
+	else if (dom->vbd)
+		ret = kobject_add(&vbd->kobj, &dom->kobj, "vbd%d", idx);
+	if (!ret) {
+		vbd->index = idx;
+		dom->vbd->vbd[idx] = vbd;
+	}
+	mutex_unlock(&pvhv_vbd_lock);
+	if (ret)
+		goto err;
+	return idx;
+err:
+	kobject_put(&vbd->kobj);
+	return ret;
+}
+
+static int vbd_detach(struct pvhv_domain *dom, unsigned int idx)
+{
+	struct pvhv_vbd *vbd = NULL;
+
+	mutex_lock(&pvhv_vbd_lock);
+	if (dom->vbd && idx < PVHV_VBD_MAX_DISKS) {
+		vbd = dom->vbd->vbd[idx];
+		dom->vbd->vbd[idx] = NULL;
+	}
+	mutex_unlock(&pvhv_vbd_lock);
+	if (!vbd)
+		return -ENOENT;
+	vbd_disconnect(vbd);
+	kobject_del(&vbd->kobj);
+	kobject_put(&vbd->kobj);
+	return 0;
+}
+
+#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
+
+static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *a,
+			    const char *buf, size_t count)
+{
+	int ret = vbd_attach(kobj_to_domain(kobj), buf);
+
+	return ret < 0 ? ret : count;
+}
+
+static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *a,
+			    const char *buf, size_t count)
+{
+	unsigned int idx;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &idx);
+	if (!ret)
+		ret = vbd_detach(kobj_to_domain(kobj), idx);
+	return ret < 0 ? ret : count;
+}
+
+static struct kobj_attribute vbd_attach_attr = __ATTR_WO(attach);
+static struct kobj_attribute vbd_detach_attr = __ATTR_WO(detach);
+
+static struct attribute *pvhv_block_attrs[] = {
+	&vbd_attach_attr.attr,
+	&vbd_detach_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvhv_block_attr_group = {
+	.name = "block",
+	.attrs = pvhv_block_attrs,
+};
+
+/* /sys/kernel/pvhv/block/{attached,connected}: all domains. */
+static ssize_t attached_show(struct kobject *kobj, struct kobj_attribute *a,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vbd_attached));
+}
+
+static ssize_t connected_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vbd_connected));
+}
+
+static struct kobj_attribute vbd_attached_attr = __ATTR_RO(attached);
+static struct kobj_attribute vbd_connected_attr = __ATTR_RO(connected);
+
+static struct attribute *pvhv_block_global_attrs[] = {
+	&vbd_attached_attr.attr,
+	&vbd_connected_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvhv_block_global_group = {
+	.name = "block",
+	.attrs = pvhv_block_global_attrs,
+};
+
+/* ---- domain lifetime ---- */
+
+static int vbd_domain_create(struct pvhv_domain *dom)
+{
+	return sysfs_create_group(&dom->kobj, &pvhv_block_attr_group);
+}
+
+static void vbd_domain_teardown(struct pvhv_domain *dom, struct kvm *kvm)
+{
+	struct pvhv_vbd *vbd;
+	int i;
+
+	/* The VM is gone: stop every backend; the disks stay attached. */
+	for (i = 0; i < PVHV_VBD_MAX_DISKS; i++) {
+		vbd = vbd_get(dom, i);
+		if (vbd) {
+			vbd_disconnect(vbd);
+			kobject_put(&vbd->kobj);
+		}
+	}
+}
+
+static void vbd_domain_destroy(struct pvhv_domain *dom)
+{
+	int i;
+
+	for (i = 0; i < PVHV_VBD_MAX_DISKS; i++)
+		vbd_detach(dom, i);
+	mutex_lock(&pvhv_vbd_lock);
+	kfree(dom->vbd);
+	dom->vbd = NULL;
+	mutex_unlock(&pvhv_vbd_lock);
+}
+
+static struct pvhv_domain_ops pvhv_vbd_domain_ops = {
+	.create = vbd_domain_create,
+	.teardown = vbd_domain_teardown,
+	.destroy = vbd_domain_destroy,
+};
+
+/* ---- init ---- */
+
+static const struct pvhv_hc_desc pvhv_vbd_hcs[] = {
+	{ PVHV_HC_VBD_INFO, "vbd_info", hc_vbd_info },
+	{ PVHV_HC_VBD_CONNECT, "vbd_connect", hc_vbd_connect },
+	{ PVHV_HC_VBD_DISCONNECT, "vbd_disconnect", hc_vbd_disconnect },
+};
+
+int pvhv_blkback_init(void)
+{
+	int ret;
+
+	ret = sysfs_create_group(pvhv_kobj, &pvhv_block_global_group);
+	if (ret)
+		return ret;
+	ret = pvhv_hc_register_all(pvhv_vbd_hcs, ARRAY_SIZE(pvhv_vbd_hcs));
+	if (ret) {
+		sysfs_remove_group(pvhv_kobj, &pvhv_block_global_group);
+		return ret;
+	}
+	pvhv_domain_ops_register(&pvhv_vbd_domain_ops);
+	return 0;
+}
+
+void pvhv_blkback_exit(void)
+{
+	pvhv_domain_ops_unregister(&pvhv_vbd_domain_ops);
+	sysfs_remove_group(pvhv_kobj, &pvhv_block_global_group);
+	pvhv_hc_unregister_all(pvhv_vbd_hcs, ARRAY_SIZE(pvhv_vbd_hcs));
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PV block backend driven by a PV mini-guest acting as the frontend:
+ * attach, connect, reads and writes that reach the backing file, FUA,
+ * flush, discard, many requests in flight, every validation error, hostile
+ * ring indices, and teardown with requests in flight.
+ *
+ * The test writes requests into the guest's ring through its own mapping
+ * of guest RAM, exactly as a guest kernel would, and kicks the backend by
+ * making the guest send on its event channel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
+#include <pvhv/pvhv.h>
+#include <pvhv/event.h>
+#include <pvhv/grant.h>
+#include <pvhv/blkif.h>
+
+#include "kselftest_harness.h"
+#include "lib/minivm.h"
+#include "lib/guest_cmd.h"
+#include "lib/pvhv_test.h"
+
+#define SHARED_GPA	GPAGE(0)
+#define LIST_GPA	GPAGE(1)
+#define TABLE_GPA	GPAGE(2)
+#define CONNECT_GPA	GPAGE(3)
+#define INFO_GPA	GPAGE(4)
+#define RING_GPA	GPAGE(8)	/* up to 4 pages */
+#define DATA_GPA(i)	GPAGE(16 + (i))	/* 64 data pages */
+
+#define RING_REF(i)	(1 + (i))	/* grant refs of the ring pages */
+#define DATA_REF(i)	(16 + (i))	/* ... and of the data pages */
+#define DISK_SECTORS	2048		/* a 1 MiB backing file */
+
+static long vbd_stat(struct minivm *vm, int idx, const char *what)
+{
+	return pvhv_sysfs_long("domains/%s/vbd%d/%s", strrchr(vm->dir, '/') + 1,
+			       idx, what);
+}
+
+static int sysfs_write(struct minivm *vm, const char *file, const char *s)
+{
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/block/%s",
+		 strrchr(vm->dir, '/') + 1, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static void grant(struct minivm *vm, int ref, uint64_t gpa, uint16_t flags)
+{
+	struct pvhv_grant_entry *e = minivm_hva(vm, TABLE_GPA);
+
+	e[ref].gfn = gpa >> 12;
+	e[ref].domid = PVHV_DOMID_HOST;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e[ref].flags = flags;
+}
+
+/* Count the backend's threads in this test host. */
+static int vbd_threads(void)
+{
+	struct dirent *d;
+	char path[300], comm[64];
+	int n = 0;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (d = readdir(dir))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "pvhv-vbd", 8))
+			n++;
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+FIXTURE(blk) {
+	struct minivm *vm;
+	char disk[64];
+	int disk_fd;
+	long port;
+	struct pvhv_blk_front f;
+	uint64_t next_id;
+};
+
+/* The frontend's side of connecting: event channel, grants, ring. */
+static void prepare_connect(struct minivm *vm, struct pvhv_blk_front *f,
+			    long port, uint32_t pages)
+{
+	struct pvhv_vbd_connect *c = minivm_hva(vm, CONNECT_GPA);
+	uint32_t i;
+
+	pvhv_blk_front_init(f, minivm_hva(vm, RING_GPA), pages * 4096);
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < pages; i++) {
+		grant(vm, RING_REF(i), RING_GPA + i * 4096, PVHV_GTF_PERMIT_ACCESS);
+		c->ring_ref[i] = RING_REF(i);
+	}
+	c->nr_ring_pages = pages;
+	c->port = port;
+}
+
+static long connect_ring(struct minivm *vm, struct pvhv_blk_front *f,
+			 long port, uint32_t pages)
+{
+	prepare_connect(vm, f, port, pages);
+	return ghc(vm, PVHV_HC_VBD_CONNECT, 0, CONNECT_GPA, 0, 0);
+}
+
+FIXTURE_SETUP(blk)
+{
+	struct minivm_opts opts = { 0 };
+	char name[64], buf[512];
+	int i;
+
+	NEED_PVHV_SETUP();
+	strcpy(self->disk, "/tmp/pvhv-blk-XXXXXX");
+	self->disk_fd = mkstemp(self->disk);
+	ASSERT_LE(0, self->disk_fd);
+	/* Sector s starts with the bytes of s, the rest is 0xd0. */
+	for (i = 0; i < DISK_SECTORS; i++) {
+		memset(buf, 0xd0, sizeof(buf));
+		memcpy(buf, &i, sizeof(i));
+		ASSERT_EQ(512, pwrite(self->disk_fd, buf, 512, i * 512L));
+	}
+	snprintf(name, sizeof(name), "blk-%d", getpid());
+	opts.domain = name;
+	self->vm = minivm_create(&opts, guest_cmd_loop, GCMD_GPA);
+	ASSERT_NE(NULL, self->vm);
+	ASSERT_EQ(0, sysfs_write(self->vm, "attach", self->disk));
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0));
+	*(uint64_t *)minivm_hva(self->vm, LIST_GPA) = TABLE_GPA >> 12;
+	ASSERT_EQ(PVHV_GRANTS_PER_FRAME,
+		  ghc(self->vm, PVHV_HC_GNTTAB_SETUP, LIST_GPA, 1, 0, 0));
+	self->port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+			 PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_LT(0, self->port);
+	for (i = 0; i < 64; i++)
+		grant(self->vm, DATA_REF(i), DATA_GPA(i), PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 2));
+	self->next_id = 100;
+}
+
+FIXTURE_TEARDOWN(blk)
+{
+	minivm_destroy(self->vm);
+	close(self->disk_fd);
+	unlink(self->disk);
+}
+
+/* Queue a read or write of @nsect sectors at @sector into data page @page. */
+static uint64_t queue_rw(FIXTURE_DATA(blk) *self, int op, uint64_t sector,
+			 int page, int nsect, int flags)
+{
+	struct pvhv_blk_req *r = pvhv_blk_front_req(&self->f,
+						   self->f.req_prod_pvt++);
+	int i, n = (nsect + 7) / 8;
+
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->flags = flags;
+	r->id = self->next_id++;
+	r->sector = sector;
+	r->nr_segs = n;
+	for (i = 0; i < n; i++) {
+		r->seg[i].gref = DATA_REF(page + i);
+		r->seg[i].first_sect = 0;
+		r->seg[i].last_sect = (nsect - 8 * i >= 8 ? 8 : nsect - 8 * i) - 1;
+	}
+	return r->id;
+}
+
+/* Publish, kick the backend from the guest, collect @n responses. */
+static int complete(FIXTURE_DATA(blk) *self, int n,
+		    struct pvhv_blk_rsp *rsp)
+{
+	int got = 0, tries;
+
+	if (pvhv_blk_front_push(&self->f))
+		ghc(self->vm, PVHV_HC_EVTCHN_SEND, self->port, 0, 0, 0);
+	for (tries = 0; got < n && tries < 2000; tries++) {
+		while (got < n && pvhv_blk_front_rsp_pending(&self->f))
+			rsp[got++] = *pvhv_blk_front_rsp(&self->f,
+							 self->f.rsp_cons++);
+		if (got < n)
+			usleep(1000);
+	}
+	return got;
+}
+
+/* One request; its status (1 if no answer came). */
+static int one(FIXTURE_DATA(blk) *self, uint64_t id)
+{
+	struct pvhv_blk_rsp rsp;
+
+	if (complete(self, 1, &rsp) != 1 || rsp.id != id)
+		return 1;
+	return rsp.status;
+}
+
+TEST_F(blk, info_and_sysfs)
+{
+	struct pvhv_vbd_info *info = minivm_hva(self->vm, INFO_GPA);
+
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_INFO, 0, INFO_GPA, 0, 0));
+	EXPECT_EQ(DISK_SECTORS, info->sectors);
+	EXPECT_EQ(PVHV_VBD_FLUSH | PVHV_VBD_DISCARD | PVHV_VBD_CONNECTED,
+		  info->flags);
+	EXPECT_EQ(PVHV_BLK_MAX_SEGS, info->max_segments);
+	EXPECT_EQ(-PVHV_ENOENT, ghc(self->vm, PVHV_HC_VBD_INFO, 1, INFO_GPA, 0, 0));
+	EXPECT_EQ(-PVHV_EINVAL, ghc(self->vm, PVHV_HC_VBD_INFO, 0, INFO_GPA + 4090, 0, 0));
+	EXPECT_EQ(2, vbd_stat(self->vm, 0, "ring_pages"));
+	EXPECT_EQ(DISK_SECTORS, vbd_stat(self->vm, 0, "sectors"));
+	EXPECT_EQ(1, pvhv_sysfs_long("block/connected"));
+	EXPECT_EQ(1, pvhv_sysfs_long("block/attached"));
+	EXPECT_EQ(1, vbd_threads());
+}
+
+TEST_F(blk, read_reaches_guest_pages)
+{
+	uint8_t *d = minivm_hva(self->vm, DATA_GPA(0));
+	uint64_t id;
+	int i;
+
+	memset(d, 0, 8 * 4096);
+	/* 20 sectors from sector 100, over three pages. */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 100, 0, 20, 0);
+	ASSERT_EQ(0, one(self, id));
+	for (i = 0; i < 20; i++) {
+		int s = 0;
+		uint8_t *sec = d + (i / 8) * 4096 + (i % 8) * 512;
+
+		memcpy(&s, sec, sizeof(s));
+		EXPECT_EQ(100 + i, s);
+		EXPECT_EQ(0xd0, sec[511]);
+	}
+	EXPECT_EQ(0, d[2 * 4096 + 4 * 512]);	/* beyond the 20th sector */
+	EXPECT_EQ(20 * 512, vbd_stat(self->vm, 0, "read_bytes"));
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "requests"));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "in_flight"));
+}
+
+TEST_F(blk, write_fua_flush_discard)
+{
+	uint8_t *d = minivm_hva(self->vm, DATA_GPA(3));
+	char buf[4096];
+	struct pvhv_blk_req *r;
+	uint64_t id;
+
+	memset(d, 0x5a, 4096);
+	id = queue_rw(self, PVHV_BLK_OP_WRITE, 16, 3, 8, PVHV_BLK_F_FUA);
+	ASSERT_EQ(0, one(self, id));
+	ASSERT_EQ(4096, pread(self->disk_fd, buf, 4096, 16 * 512));
+	EXPECT_EQ(0x5a, (uint8_t)buf[0]);
+	EXPECT_EQ(0x5a, (uint8_t)buf[4095]);
+	EXPECT_EQ(4096, vbd_stat(self->vm, 0, "write_bytes"));
+
+	r = pvhv_blk_front_req(&self->f, self->f.req_prod_pvt++);
+	memset(r, 0, sizeof(*r));
+	r->op = PVHV_BLK_OP_FLUSH;
+	r->id = 7;
+	EXPECT_EQ(0, one(self, 7));
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "flushes"));
+
+	r = pvhv_blk_front_req(&self->f, self->f.req_prod_pvt++);
+	memset(r, 0, sizeof(*r));
+	r->op = PVHV_BLK_OP_DISCARD;
+	r->id = 8;
+	r->sector = 16;
+	r->nr_sectors = 8;
+	EXPECT_EQ(0, one(self, 8));
+	ASSERT_EQ(4096, pread(self->disk_fd, buf, 4096, 16 * 512));
+	EXPECT_EQ(0, buf[0]);
+	EXPECT_EQ(0, buf[4095]);
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "discards"));
+}
+
+TEST_F(blk, many_in_flight)
+{
+	struct pvhv_blk_rsp rsp[64];
+	uint64_t seen = 0;
+	int i;
+
+	/* A full two-page ring (64 slots) of one-page reads. */
+	ASSERT_EQ(64, pvhv_blk_front_free(&self->f));
+	for (i = 0; i < 64; i++)
+		queue_rw(self, PVHV_BLK_OP_READ, 8 * i, i, 8, 0);
+	ASSERT_EQ(64, complete(self, 64, rsp));
+	for (i = 0; i < 64; i++) {
+		EXPECT_EQ(0, rsp[i].status);
+		seen |= 1ULL << (rsp[i].id - 100);
+	}
+	EXPECT_EQ(~0ULL, seen);		/* every id exactly once */
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(8 * i, *(int *)minivm_hva(self->vm, DATA_GPA(i)));
+}
+
+TEST_F(blk, request_validation)
+{
+	struct pvhv_blk_req *r;
+	uint64_t id;
+
+	/* Beyond the end of the disk, also by overflow. */
+	id = queue_rw(self, PVHV_BLK_OP_READ, DISK_SECTORS - 4, 0, 8, 0);
+	EXPECT_EQ(-PVHV_ERANGE, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, -1ULL, 0, 8, 0);
+	EXPECT_EQ(-PVHV_ERANGE, one(self, id));
+	/* Segments: none, too many, inverted, past the page. */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)->nr_segs = 0;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)->nr_segs = 12;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	r = pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1);
+	r->seg[0].first_sect = 5;
+	r->seg[0].last_sect = 2;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)->seg[0].last_sect = 8;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	/* Unknown operation and flag. */
+	id = queue_rw(self, 9, 0, 0, 8, 0);
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0x10);
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	/* Grants: not granted, granted read-only (a read writes the page). */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)->seg[0].gref = 200;
+	EXPECT_EQ(-PVHV_EPERM, one(self, id));
+	grant(self->vm, DATA_REF(0), DATA_GPA(0),
+	      PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	EXPECT_EQ(-PVHV_EACCES, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_WRITE, 0, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));		/* a write only reads it */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)->seg[0].gref = 1 << 30;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	EXPECT_EQ(11, vbd_stat(self->vm, 0, "errors"));
+	/* Errors are answered and the disk goes on working. */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 1, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+	EXPECT_EQ(2, pvhv_sysfs_long("grants_mapped"));	/* the ring */
+}
+
+TEST_F(blk, hostile_producer_index)
+{
+	char path[512], state[32] = "";
+	uint64_t id;
+	int i;
+
+	/* A producer index far beyond what the ring can hold. */
+	self->f.sring->hdr.req_prod = self->f.rsp_cons + 1000;
+	ghc(self->vm, PVHV_HC_EVTCHN_SEND, self->port, 0, 0, 0);
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/vbd0/state",
+		 strrchr(self->vm->dir, '/') + 1);
+	for (i = 0; i < 500; i++) {
+		read_text_file(path, state, sizeof(state));
+		if (!strcmp(state, "broken\n"))
+			break;
+		usleep(10000);
+	}
+	EXPECT_STREQ("broken\n", state);
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "requests"));
+
+	/* The guest can start over: disconnect, reconnect, work. */
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	self->port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+			 PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 4));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+}
+
+TEST_F(blk, connect_validation)
+{
+	struct pvhv_vbd_connect *c = minivm_hva(self->vm, CONNECT_GPA);
+	long port;
+
+	EXPECT_EQ(-PVHV_EBUSY, connect_ring(self->vm, &self->f, self->port, 2));
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(-PVHV_ENOENT, ghc(self->vm, PVHV_HC_VBD_CONNECT, 3, CONNECT_GPA, 0, 0));
+	EXPECT_EQ(-PVHV_EFAULT, ghc(self->vm, PVHV_HC_VBD_CONNECT, 0, 1UL << 40, 0, 0));
+	EXPECT_EQ(-PVHV_EINVAL, connect_ring(self->vm, &self->f, self->port, 3));
+	EXPECT_EQ(-PVHV_EINVAL, connect_ring(self->vm, &self->f, self->port, 16));
+	/* A ring page that is not granted to the host. */
+	prepare_connect(self->vm, &self->f, self->port, 2);
+	c->ring_ref[1] = 250;
+	EXPECT_EQ(-PVHV_EPERM, ghc(self->vm, PVHV_HC_VBD_CONNECT, 0, CONNECT_GPA, 0, 0));
+	/* A port that is not offered to the host. */
+	port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+		   ghc(self->vm, PVHV_HC_DOMID, 0, 0, 0, 0), 0, 0, 0);
+	EXPECT_EQ(-PVHV_ENOENT, connect_ring(self->vm, &self->f, port, 2));
+	/* Nothing was left mapped by the failed attempts. */
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	/* The disconnected port is offered to the host again: reusable. */
+	EXPECT_EQ(PVHV_EVTCHN_UNBOUND, PVHV_EVTCHN_STATUS_STATE(
+		  ghc(self->vm, PVHV_HC_EVTCHN_STATUS, self->port, 0, 0, 0)));
+	EXPECT_EQ(0, connect_ring(self->vm, &self->f, self->port, 1));
+}
+
+TEST_F(blk, read_only_disk)
+{
+	char spec[128];
+	uint64_t id;
+
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	ASSERT_EQ(0, sysfs_write(self->vm, "detach", "0"));
+	EXPECT_EQ(-PVHV_ENOENT, ghc(self->vm, PVHV_HC_VBD_INFO, 0, INFO_GPA, 0, 0));
+	EXPECT_EQ(-EINVAL, sysfs_write(self->vm, "attach", "relative/path"));
+	EXPECT_EQ(-ENOENT, sysfs_write(self->vm, "attach", "/nonexistent"));
+	EXPECT_EQ(-EISDIR, sysfs_write(self->vm, "attach", "/tmp"));
+	EXPECT_EQ(-EINVAL, sysfs_write(self->vm, "attach", "/dev/null"));
+	EXPECT_EQ(-EINVAL, sysfs_write(self->vm, "attach", "/tmp/x rw"));
+	snprintf(spec, sizeof(spec), "%s ro", self->disk);
+	ASSERT_EQ(0, sysfs_write(self->vm, "attach", spec));
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "readonly"));
+	self->port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+			 PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 1));
+	id = queue_rw(self, PVHV_BLK_OP_WRITE, 0, 0, 8, 0);
+	EXPECT_EQ(-PVHV_EPERM, one(self, id));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+}
+
+/* Killing the guest with requests in flight leaves nothing behind. */
+TEST_F(blk, teardown_with_requests_in_flight)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		queue_rw(self, PVHV_BLK_OP_WRITE, 16 * i, i, 8, 0);
+	if (pvhv_blk_front_push(&self->f))
+		ghc(self->vm, PVHV_HC_EVTCHN_SEND, self->port, 0, 0, 0);
+	minivm_destroy(self->vm);
+	self->vm = NULL;
+	for (i = 0; i < 500; i++) {
+		if (!pvhv_sysfs_long("block/connected") &&
+		    !pvhv_sysfs_long("grants_mapped") &&
+		    !pvhv_sysfs_long("frames_pinned") &&
+		    !pvhv_sysfs_long("block/attached") && !vbd_threads())
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, pvhv_sysfs_long("block/connected"));
+	EXPECT_EQ(0, pvhv_sysfs_long("block/attached"));
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(0, pvhv_sysfs_long("frames_pinned"));
+	EXPECT_EQ(0, pvhv_sysfs_long("evtchn_ports"));
+	EXPECT_EQ(0, vbd_threads());
+}
+
+TEST_HARNESS_MAIN
