@@ -5,7 +5,8 @@
  * Finds pvhv through the version hypercall and refuses to load anywhere
  * else, reports the host's version and features, and offers the pvhv
  * console and a null-hypercall generator in /sys/kernel/pvhv_guest/.
- * The frontends of later pvhv features attach here.
+ * Then brings up event channels and the grant table, and the PV block
+ * frontend on top of them.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -17,6 +18,10 @@
 #include <linux/utsname.h>
 #include <asm/kvm_para.h>
 #include <pvhv/pvhv.h>
+
+#include "events.h"
+#include "grants.h"
+#include "blkfront.h"
 
 static long pvhv_version;
 static u64 pvhv_features;
@@ -114,6 +119,40 @@ static const struct attribute_group pvhv_guest_group = {
 
 static struct kobject *pvhv_guest_kobj;
 
+/* Split drivers need event channels, grants and the vbd calls. */
+#define PVHV_IO_FEATURES	(PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD)
+static bool pvhv_io_up;
+
+static int pvhv_io_init(void)
+{
+	int ret;
+
+	ret = pvhv_events_init();
+	if (ret)
+		return ret;
+	ret = pvhv_grants_init();
+	if (ret)
+		goto err_events;
+	ret = pvhv_blkfront_init();
+	if (ret)
+		goto err_grants;
+	pvhv_io_up = true;
+	return 0;
+
+err_grants:
+	pvhv_grants_exit();
+err_events:
+	pvhv_events_exit();
+	return ret;
+}
+
+static void pvhv_io_exit(void)
+{
+	pvhv_blkfront_exit();
+	pvhv_grants_exit();
+	pvhv_events_exit();
+}
+
 static int __init pvhv_guest_init(void)
 {
 	char hello[192];
@@ -144,6 +183,12 @@ static int __init pvhv_guest_init(void)
 	if (ret)
 		goto err_kobj;
 
+	if ((pvhv_features & PVHV_IO_FEATURES) == PVHV_IO_FEATURES) {
+		ret = pvhv_io_init();
+		if (ret)
+			goto err_group;
+	}
+
 	pr_info("pvhv-guest: pvhv %ld.%ld, features %#llx\n",
 		pvhv_version >> 16, pvhv_version & 0xffff, pvhv_features);
 	if (pvhv_features & PVHV_F_CONSOLE) {
@@ -153,6 +198,8 @@ static int __init pvhv_guest_init(void)
 	}
 	return 0;
 
+err_group:
+	sysfs_remove_group(pvhv_guest_kobj, &pvhv_guest_group);
 err_kobj:
 	kobject_put(pvhv_guest_kobj);
 err_page:
@@ -162,6 +209,8 @@ err_page:
 
 static void __exit pvhv_guest_exit(void)
 {
+	if (pvhv_io_up)
+		pvhv_io_exit();
 	sysfs_remove_group(pvhv_guest_kobj, &pvhv_guest_group);
 	kobject_put(pvhv_guest_kobj);
 	free_page((unsigned long)pvhv_console_page);

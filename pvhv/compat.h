@@ -53,4 +53,55 @@ static inline void pvhv_inode_touch(struct inode *dir)
 #endif
 }
 
+/* ---- guest module: block layer ---- */
+
+#include <linux/blk-mq.h>
+
+/* What the PV block frontend needs from its queue. */
+struct pvhv_blk_limits {
+	unsigned int max_segments;	/* each within one page */
+	unsigned int max_hw_sectors;
+	unsigned int max_discard_sectors;	/* 0: no discard */
+};
+
+/*
+ * A blk-mq disk with those limits, 512-byte sectors, a volatile write
+ * cache and FUA.  6.9 moved queue limits into blk_mq_alloc_disk().
+ */
+static inline struct gendisk *
+pvhv_blk_alloc_disk(struct blk_mq_tag_set *set,
+		    const struct pvhv_blk_limits *l, void *data)
+{
+#ifdef PVHV_HAVE_BLK_FEATURES
+	struct queue_limits lim = {
+		.logical_block_size = 512,
+		.max_hw_sectors = l->max_hw_sectors,
+		.max_segments = l->max_segments,
+		.max_segment_size = PAGE_SIZE,
+		.seg_boundary_mask = PAGE_SIZE - 1,
+		.dma_alignment = 511,
+		.max_hw_discard_sectors = l->max_discard_sectors,
+		.features = BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA,
+	};
+
+	return blk_mq_alloc_disk(set, &lim, data);
+#else
+	struct gendisk *disk = blk_mq_alloc_disk(set, data);
+	struct request_queue *q;
+
+	if (IS_ERR(disk))
+		return disk;
+	q = disk->queue;
+	blk_queue_logical_block_size(q, 512);
+	blk_queue_max_hw_sectors(q, l->max_hw_sectors);
+	blk_queue_max_segments(q, l->max_segments);
+	blk_queue_max_segment_size(q, PAGE_SIZE);
+	blk_queue_segment_boundary(q, PAGE_SIZE - 1);
+	blk_queue_dma_alignment(q, 511);
+	blk_queue_max_discard_sectors(q, l->max_discard_sectors);
+	blk_queue_write_cache(q, true, true);
+	return disk;
+#endif
+}
+
 #endif /* _PVHV_COMPAT_H */

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # End to end with libvirt, inside a test host:
 #   tools/testhost -- selftests/e2e/libvirt.sh
-# virsh create boots a Debian-kernel guest on pvhv memory; the guest loads
-# pvhv-guest.ko and makes hypercalls; the host sees the domain in sysfs;
-# virsh destroy removes it and frees its frames.  A guest whose RAM is not on
-# pvhvfs must refuse to load pvhv-guest.ko.
+# virsh create boots a Debian-kernel guest on pvhv memory with two PV disks
+# declared in its XML; the guest loads pvhv-guest.ko, makes hypercalls,
+# makes and checks a filesystem on /dev/pvblk0 and reads the read-only
+# /dev/pvblk1; the host sees the domain and its disks in sysfs; virsh
+# destroy removes everything.  The data persists into a second boot, and
+# killing QEMU in the middle of writes leaves nothing behind.  A guest whose
+# RAM is not on pvhvfs must refuse to load pvhv-guest.ko.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 n=0 fail=0
@@ -27,16 +30,32 @@ sysdom() { ls -d /sys/kernel/pvhv/domains/*-"$1" 2>/dev/null | head -n1; }
 gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
 
 echo "TAP version 13"
-echo "1..12"
+total=24
+echo "1..$total"
 if [ -z "${PVHV_MNT:-}" ]; then
-	for i in $(seq 12); do echo "ok $i # SKIP pvhv not loaded"; done
+	for i in $(seq $total); do echo "ok $i # SKIP pvhv not loaded"; done
 	exit 0
 fi
 virsh="virsh -q -c qemu:///system"
 frames0=$(cat /sys/kernel/pvhv/frames)
 
+# Nothing the host holds for guests may be left once they are gone.
+released() {
+	[ "$(cat /sys/kernel/pvhv/block/attached)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/block/connected)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/grants_mapped)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/evtchn_ports)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/frames_pinned)" = 0 ] &&
+	! grep -qs '^pvhv-vbd' /proc/[0-9]*/comm
+}
+
+disk0=/tmp/pvdisk0.img disk1=/tmp/pvdisk1.img
+rm -f $disk0 $disk1
+truncate -s 64M $disk0
+{ printf 'PVHV-DISK-ONE..'; head -c 1048561 /dev/zero; } >$disk1
+
 check "libvirtd starts with memory_backing_dir on pvhvfs" tools/libvirt-env
-tools/libvirt-domain pv1 >/tmp/pv1.xml
+tools/libvirt-domain --disk $disk0 --disk $disk1,ro pv1 >/tmp/pv1.xml
 rm -f build/guest/pv1.log
 check "virsh create of a guest on pvhv memory" $virsh create /tmp/pv1.xml
 check "guest loaded pvhv-guest.ko and made hypercalls" \
@@ -50,10 +69,43 @@ check "host counted the guest's hypercalls" \
 	gt "$(cat "$d/hypercalls" 2>/dev/null)" 999
 check "guest text reached the domain console" \
 	grep -q "pvhv-guest: hello from" "$d/console"
+check "guest made a filesystem on its PV disk and fsck is clean" \
+	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 fsck clean"
+check "guest read its files back from the PV disk" \
+	wait_for 60 console_has pv1 "PVHV-GUEST: pvblk0 data ok"
+check "guest read the read-only second disk" \
+	wait_for 30 console_has pv1 "PVHV-GUEST: pvblk1 reads PVHV-DISK-ONE"
+grep -a PVHV-GUEST build/guest/pv1.log | grep pvblk | sed 's/^/# /'
+check "host shows disk 0 connected" \
+	test "$(cat "$d/vbd0/state" 2>/dev/null)" = connected
+check "the guest's writes went through the backend" \
+	gt "$(cat "$d/vbd0/write_bytes" 2>/dev/null)" 4194304
+check "disk 1 is read-only" test "$(cat "$d/vbd1/readonly" 2>/dev/null)" = 1
 $virsh destroy pv1 >/dev/null
 check "virsh destroy removes the domain" wait_for 20 test ! -e "$d"
 check "every frame is back (frames = $frames0)" \
 	wait_for 20 test "$(cat /sys/kernel/pvhv/frames)" = "$frames0"
+check "no disk, grant, event channel, pinned frame or thread is left" \
+	wait_for 20 released
+
+# The same disk in a new boot of the guest.
+rm -f build/guest/pv1.log
+$virsh create /tmp/pv1.xml >/dev/null
+check "data persists across a guest restart" \
+	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 persisted ok"
+grep -a PVHV-GUEST build/guest/pv1.log | grep pvblk | sed 's/^/# /'
+wait_for 60 console_has pv1 "PVHV-GUEST: ready"
+d=$(sysdom pv1)
+w0=$(cat "$d/vbd0/write_bytes" 2>/dev/null)
+sleep 3
+check "the guest is writing to its disk" \
+	gt "$(cat "$d/vbd0/write_bytes" 2>/dev/null)" "${w0:-0}"
+pkill -KILL -f 'guest=pv1' || pkill -KILL -f 'qemu-system.*pv1'
+check "QEMU killed mid-write: the domain goes" wait_for 30 test ! -e "$d"
+check "QEMU killed mid-write: nothing is left behind" wait_for 30 released
+check "QEMU killed mid-write: every frame is back" \
+	wait_for 20 test "$(cat /sys/kernel/pvhv/frames)" = "$frames0"
+$virsh destroy pv1 >/dev/null 2>&1
 
 # Not on pvhvfs: KVM answers, pvhv-guest.ko must refuse.
 tools/libvirt-domain --plain plain1 >/tmp/plain1.xml
