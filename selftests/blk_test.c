@@ -404,8 +404,16 @@ TEST_F(blk, connect_validation)
 	long port;
 
 	EXPECT_EQ(-PVHV_EBUSY, connect_ring(self->vm, &self->f, self->port, 2));
+	/* The backend maps the ring for as long as it is connected. */
+	EXPECT_EQ(2, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(-PVHV_EBUSY, ghc(self->vm, PVHV_HC_GNTTAB_END_ACCESS,
+				   RING_REF(0), 0, 0, 0));
+	EXPECT_EQ(-PVHV_EBUSY, ghc(self->vm, PVHV_HC_GNTTAB_SETUP, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_GNTTAB_END_ACCESS, DATA_REF(0), 0, 0, 0));
 	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
 	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	/* Unmapped now: the guest may take the ring page back. */
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_GNTTAB_END_ACCESS, RING_REF(0), 0, 0, 0));
 	EXPECT_EQ(-PVHV_ENOENT, ghc(self->vm, PVHV_HC_VBD_CONNECT, 3, CONNECT_GPA, 0, 0));
 	EXPECT_EQ(-PVHV_EFAULT, ghc(self->vm, PVHV_HC_VBD_CONNECT, 0, 1UL << 40, 0, 0));
 	EXPECT_EQ(-PVHV_EINVAL, connect_ring(self->vm, &self->f, self->port, 3));
