@@ -487,54 +487,73 @@ static struct kvm *pvhv_domain_get_kvm(struct pvhv_domain *dom)
 	return kvm;
 }
 
-int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
-			struct pvhv_frame_pin *pin)
+int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom)
 {
-	struct vm_area_struct *vma;
-	struct inode *inode = NULL;
+	*b = (struct pvhv_pin_batch){ .dom = dom };
+	b->kvm = pvhv_domain_get_kvm(dom);
+	if (!b->kvm)
+		return -ESRCH;
+	if (!mmget_not_zero(b->kvm->mm)) {
+		kvm_put_kvm(b->kvm);
+		b->kvm = NULL;
+		return -ESRCH;
+	}
+	/* KVM's own order: memslot SRCU, then the mmap_lock. */
+	b->srcu = srcu_read_lock(&b->kvm->srcu);
+	mmap_read_lock(b->kvm->mm);
+	return 0;
+}
+
+int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
+		       struct pvhv_frame_pin *pin)
+{
+	struct vm_area_struct *vma = b->vma;
 	struct pvhv_mem *mem;
 	unsigned long hva;
-	pgoff_t idx = 0;
-	struct kvm *kvm;
-	int ret, srcu;
 
-	kvm = pvhv_domain_get_kvm(dom);
-	if (!kvm)
-		return -ESRCH;
-	srcu = srcu_read_lock(&kvm->srcu);
-	hva = gfn_to_hva(kvm, gfn);
-	srcu_read_unlock(&kvm->srcu, srcu);
-	if (kvm_is_error_hva(hva)) {
-		ret = -EFAULT;
-		goto out_kvm;
-	}
-	if (!mmget_not_zero(kvm->mm)) {
-		ret = -ESRCH;
-		goto out_kvm;
-	}
+	hva = gfn_to_hva(b->kvm, gfn);
+	if (kvm_is_error_hva(hva))
+		return -EFAULT;
 	/*
 	 * The memslot only names an address in the VM process: what is mapped
 	 * there now must be this domain's own memory, or a VMM could make one
 	 * domain's grants reach another domain's frames.
 	 */
-	mmap_read_lock(kvm->mm);
-	vma = vma_lookup(kvm->mm, hva);
-	mem = vma ? pvhvfs_file_mem(vma->vm_file) : NULL;
-	if (mem && mem->dom == dom) {
-		inode = file_inode(vma->vm_file);
-		ihold(inode);
-		idx = vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
+	if (!vma || hva < vma->vm_start || hva >= vma->vm_end) {
+		vma = vma_lookup(b->kvm->mm, hva);
+		mem = vma ? pvhvfs_file_mem(vma->vm_file) : NULL;
+		if (!mem || mem->dom != b->dom)
+			return -EPERM;
+		b->vma = vma;	/* consecutive frames: usually the same one */
 	}
-	mmap_read_unlock(kvm->mm);
-	mmput(kvm->mm);
-	if (!inode) {
-		ret = -EPERM;
-		goto out_kvm;
-	}
-	ret = pvhv_mem_pin(inode, mem, idx, pin);
-	iput(inode);
-out_kvm:
-	kvm_put_kvm(kvm);
+	mem = pvhvfs_file_mem(vma->vm_file);
+	return pvhv_mem_pin(file_inode(vma->vm_file), mem,
+			    vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT),
+			    pin);
+}
+
+void pvhv_pin_batch_end(struct pvhv_pin_batch *b)
+{
+	if (!b->kvm)
+		return;
+	mmap_read_unlock(b->kvm->mm);
+	srcu_read_unlock(&b->kvm->srcu, b->srcu);
+	mmput(b->kvm->mm);
+	kvm_put_kvm(b->kvm);
+	b->kvm = NULL;
+}
+
+int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
+			struct pvhv_frame_pin *pin)
+{
+	struct pvhv_pin_batch b;
+	int ret;
+
+	ret = pvhv_pin_batch_begin(&b, dom);
+	if (ret)
+		return ret;
+	ret = pvhv_pin_batch_gfn(&b, gfn, pin);
+	pvhv_pin_batch_end(&b);
 	return ret;
 }
 

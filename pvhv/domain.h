@@ -113,6 +113,25 @@ struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu);
 int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
 			struct pvhv_frame_pin *pin);
 
+/*
+ * Pinning many frames of one domain at once (a grant batch): the VM
+ * reference, the memslot SRCU and the VM process's mmap_lock are taken
+ * once, in begin().  Between begin() (0 or -ESRCH) and end(), gfn() pins
+ * one frame and returns what pvhv_domain_pin_gfn() would.  end() is safe
+ * after a failed begin().
+ */
+struct pvhv_pin_batch {
+	struct pvhv_domain *dom;
+	struct kvm *kvm;
+	struct vm_area_struct *vma;	/* the last one that matched */
+	int srcu;
+};
+
+int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom);
+int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
+		       struct pvhv_frame_pin *pin);
+void pvhv_pin_batch_end(struct pvhv_pin_batch *b);
+
 void pvhv_domain_console_write(struct pvhv_domain *dom, const char *buf,
 			       size_t len);
 

@@ -69,27 +69,18 @@ static struct pvhv_grant_entry *gnttab_entry(struct pvhv_gnttab *gt, u32 ref)
 	return frame + ref % PVHV_GRANTS_PER_FRAME;
 }
 
-int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
-		   bool write, struct pvhv_grant_map *map)
+/* Map one grant of the batch @b; gt->lock held.  0 or -PVHV_E*. */
+static int grant_map_one(struct pvhv_gnttab *gt, struct pvhv_pin_batch *b,
+			 u64 grantee_id, bool write, struct pvhv_grant_map *map)
 {
-	struct pvhv_gnttab *gt = gnttab_of(granter);
 	struct pvhv_grant_entry *e;
+	u32 ref = map->ref, domid;
 	u16 flags, pad;
-	u32 domid;
 	u64 gfn;
 	int ret;
 
-	if (!gt)
-		return -PVHV_ENODEV;
-	mutex_lock(&gt->lock);
-	if (!gt->nr_entries) {
-		ret = -PVHV_ENODEV;
-		goto out;
-	}
-	if (ref >= gt->nr_entries) {
-		ret = -PVHV_EINVAL;
-		goto out;
-	}
+	if (ref >= gt->nr_entries)
+		return -PVHV_EINVAL;
 	ref = array_index_nospec(ref, gt->nr_entries);
 
 	/* One snapshot of the entry; the guest may change it at any time. */
@@ -100,47 +91,98 @@ int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
 	domid = READ_ONCE(e->domid);
 	gfn = READ_ONCE(e->gfn);
 	if ((flags & ~PVHV_GTF_ALL) || pad)
-		ret = -PVHV_EINVAL;
-	else if (!(flags & PVHV_GTF_PERMIT_ACCESS) || domid != grantee_id)
-		ret = -PVHV_EPERM;
-	else if (write && (flags & PVHV_GTF_READONLY))
-		ret = -PVHV_EACCES;
-	else if (gt->map_count[ref] == U16_MAX)
-		ret = -PVHV_ENOSPC;
-	else
-		ret = pvhv_domain_pin_gfn(granter, gfn, &map->pin);
-	if (!ret) {
-		gt->map_count[ref]++;
-		gt->mapped++;
-		gt->maps++;
-		atomic_long_inc(&pvhv_grants_mapped);
-		pvhv_domain_get(granter);
-		map->granter = granter;
-		map->ref = ref;
-		map->writable = write;
+		return -PVHV_EINVAL;
+	if (!(flags & PVHV_GTF_PERMIT_ACCESS) || domid != grantee_id)
+		return -PVHV_EPERM;
+	if (write && (flags & PVHV_GTF_READONLY))
+		return -PVHV_EACCES;
+	if (gt->map_count[ref] == U16_MAX)
+		return -PVHV_ENOSPC;
+	ret = pvhv_pin_batch_gfn(b, gfn, &map->pin);
+	if (ret)
+		return ret;
+	gt->map_count[ref]++;
+	gt->mapped++;
+	gt->maps++;
+	atomic_long_inc(&pvhv_grants_mapped);
+	pvhv_domain_get(b->dom);
+	map->granter = b->dom;
+	map->writable = write;
+	return 0;
+}
+
+int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
+			bool write, struct pvhv_grant_map *maps, unsigned int n)
+{
+	struct pvhv_gnttab *gt = gnttab_of(granter);
+	struct pvhv_pin_batch b;
+	unsigned int i = 0;
+	int ret;
+
+	if (!gt)
+		return -PVHV_ENODEV;
+	mutex_lock(&gt->lock);
+	if (!gt->nr_entries) {
+		ret = -PVHV_ENODEV;
+	} else {
+		ret = pvhv_pin_batch_begin(&b, granter);
+		for (; !ret && i < n; i++) {
+			ret = grant_map_one(gt, &b, grantee_id, write, &maps[i]);
+			if (ret)
+				break;
+		}
+		pvhv_pin_batch_end(&b);
 	}
-out:
 	mutex_unlock(&gt->lock);
+	if (ret)
+		pvhv_grant_unmap_many(maps, i);
 	return ret;
+}
+
+int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
+		   bool write, struct pvhv_grant_map *map)
+{
+	if (ref > U32_MAX)
+		return -PVHV_EINVAL;
+	*map = (struct pvhv_grant_map){ .ref = ref };
+	return pvhv_grant_map_many(granter, grantee_id, write, map, 1);
+}
+
+void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n)
+{
+	struct pvhv_gnttab *gt, *locked = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!maps[i].granter)
+			continue;
+		gt = gnttab_of(maps[i].granter);
+		if (gt != locked) {
+			if (locked)
+				mutex_unlock(&locked->lock);
+			mutex_lock(&gt->lock);
+			locked = gt;
+		}
+		if (!WARN_ON_ONCE(!gt->map_count[maps[i].ref])) {
+			gt->map_count[maps[i].ref]--;
+			gt->mapped--;
+			atomic_long_dec(&pvhv_grants_mapped);
+		}
+	}
+	if (locked)
+		mutex_unlock(&locked->lock);
+	for (i = 0; i < n; i++) {
+		if (!maps[i].granter)
+			continue;
+		pvhv_mem_unpin(&maps[i].pin);
+		pvhv_domain_put(maps[i].granter);
+		memset(&maps[i], 0, sizeof(maps[i]));
+	}
 }
 
 void pvhv_grant_unmap(struct pvhv_grant_map *map)
 {
-	struct pvhv_gnttab *gt;
-
-	if (!map->granter)
-		return;
-	gt = gnttab_of(map->granter);
-	mutex_lock(&gt->lock);
-	if (!WARN_ON_ONCE(!gt->map_count[map->ref])) {
-		gt->map_count[map->ref]--;
-		gt->mapped--;
-		atomic_long_dec(&pvhv_grants_mapped);
-	}
-	mutex_unlock(&gt->lock);
-	pvhv_mem_unpin(&map->pin);
-	pvhv_domain_put(map->granter);
-	memset(map, 0, sizeof(*map));
+	pvhv_grant_unmap_many(map, 1);
 }
 
 /* ---- hypercalls ---- */

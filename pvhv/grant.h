@@ -35,6 +35,17 @@ int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
 		   bool write, struct pvhv_grant_map *map);
 void pvhv_grant_unmap(struct pvhv_grant_map *map);
 
+/*
+ * Map the @n grants of @granter whose references the caller put in
+ * maps[i].ref (the rest of each map zeroed), as pvhv_grant_map() does one,
+ * with the table lock and the VM's memory map taken once: a backend's
+ * request.  On error nothing stays mapped.  unmap_many() skips maps that
+ * are not mapped.
+ */
+int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
+			bool write, struct pvhv_grant_map *maps, unsigned int n);
+void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n);
+
 void pvhv_gnttab_teardown(struct pvhv_domain *dom, struct kvm *kvm);
 void pvhv_gnttab_free(struct pvhv_domain *dom);
 
