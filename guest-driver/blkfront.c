@@ -6,8 +6,10 @@
  * Each request becomes one ring request.  Its data pages are granted to
  * the host as they are (zero copy), each segment a run of 512-byte sectors
  * within one page; the queue limits make the block layer build requests
- * that fit.  The backend answers after it has unmapped the grants, so a
- * response ends them.
+ * that fit.  A request of more than PVHV_BLK_MAX_SEGS segments (up to
+ * 1 MiB) goes indirect: its segments are written to a page of its own,
+ * granted to the host once when the request is set up.  The backend
+ * answers after it has unmapped the grants, so a response ends them.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -29,11 +31,17 @@ static unsigned int ring_pages = 1;
 module_param(ring_pages, uint, 0444);
 MODULE_PARM_DESC(ring_pages, "ring pages per disk: 1, 2, 4 or 8 (32 requests each)");
 
+static unsigned int indirect_segs = PVHV_BLK_MAX_INDIRECT_SEGS;
+module_param(indirect_segs, uint, 0444);
+MODULE_PARM_DESC(indirect_segs, "most segments (pages) of an indirect request, up to 256; 11 or less: no indirect requests");
+
 #define PVBLK_MINORS	16
 
 struct pvblk_cmd {
 	int nr_grefs;
-	int gref[PVHV_BLK_MAX_SEGS];
+	int gref[PVHV_BLK_MAX_INDIRECT_SEGS];
+	struct pvhv_blk_seg *indirect;	/* indirect requests: the page */
+	int indirect_ref;		/* and its grant to the host */
 };
 
 struct pvblk {
@@ -46,6 +54,8 @@ struct pvblk {
 	unsigned int nr_ring_pages;
 	int ring_ref[PVHV_VBD_MAX_RING_PAGES];
 	int port;
+	unsigned int max_segs;		/* per request */
+	bool indirect;			/* max_segs > PVHV_BLK_MAX_SEGS */
 	struct pvhv_vbd_info info;
 };
 
@@ -59,16 +69,18 @@ static void pvblk_end_grants(struct pvblk_cmd *cmd)
 }
 
 /* Fill @r with @rq's segments; 0 or a blk status. */
-static blk_status_t pvblk_map(struct request *rq, struct pvblk_cmd *cmd,
-			      struct pvhv_blk_req *r, bool readonly)
+static blk_status_t pvblk_map(struct pvblk *pb, struct request *rq,
+			      struct pvblk_cmd *cmd, struct pvhv_blk_req *r,
+			      bool readonly)
 {
+	struct pvhv_blk_seg *seg = pb->indirect ? cmd->indirect : r->seg;
 	unsigned long last_pfn = 0;
 	struct req_iterator iter;
 	struct bio_vec bv;
 	int n = -1, ref;
 
 	rq_for_each_segment(bv, rq, iter) {
-		struct pvhv_blk_seg *s = n >= 0 ? &r->seg[n] : NULL;
+		struct pvhv_blk_seg *s = n >= 0 ? &seg[n] : NULL;
 
 		if ((bv.bv_offset | bv.bv_len) & 511)
 			return BLK_STS_IOERR;
@@ -78,21 +90,32 @@ static blk_status_t pvblk_map(struct request *rq, struct pvblk_cmd *cmd,
 			s->last_sect += bv.bv_len / 512;
 			continue;
 		}
-		if (++n >= PVHV_BLK_MAX_SEGS)
+		if (++n >= pb->max_segs)
 			return BLK_STS_IOERR;
 		ref = pvhv_grant_page(bv.bv_page, PVHV_DOMID_HOST, readonly);
 		if (ref < 0)
-			return BLK_STS_RESOURCE;
+			return BLK_STS_RESOURCE;	/* retried later */
 		cmd->gref[cmd->nr_grefs++] = ref;
-		r->seg[n] = (struct pvhv_blk_seg){
+		seg[n] = (struct pvhv_blk_seg){
 			.gref = ref,
 			.first_sect = bv.bv_offset / 512,
 			.last_sect = (bv.bv_offset + bv.bv_len) / 512 - 1,
 		};
 		last_pfn = page_to_pfn(bv.bv_page);
 	}
-	r->nr_segs = n + 1;
-	return r->nr_segs ? BLK_STS_OK : BLK_STS_IOERR;
+	if (++n == 0)
+		return BLK_STS_IOERR;
+	if (n <= PVHV_BLK_MAX_SEGS) {
+		if (seg != r->seg)
+			memcpy(r->seg, seg, n * sizeof(*seg));
+		r->nr_segs = n;
+	} else {
+		r->flags |= PVHV_BLK_F_INDIRECT;
+		r->nr_segs = 1;
+		r->nr_indirect_segs = n;
+		r->seg[0] = (struct pvhv_blk_seg){ .gref = cmd->indirect_ref };
+	}
+	return BLK_STS_OK;
 }
 
 static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -110,12 +133,12 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 		r.op = PVHV_BLK_OP_READ;
-		st = pvblk_map(rq, cmd, &r, false);
+		st = pvblk_map(pb, rq, cmd, &r, false);
 		break;
 	case REQ_OP_WRITE:
 		r.op = PVHV_BLK_OP_WRITE;
 		r.flags = (rq->cmd_flags & REQ_FUA) ? PVHV_BLK_F_FUA : 0;
-		st = pvblk_map(rq, cmd, &r, true);
+		st = pvblk_map(pb, rq, cmd, &r, true);
 		break;
 	case REQ_OP_FLUSH:
 		r.op = PVHV_BLK_OP_FLUSH;
@@ -169,8 +192,47 @@ static void pvblk_event(unsigned int port, void *data)
 	spin_unlock_irqrestore(&pb->ring_lock, flags);
 }
 
+/* Each request's indirect page, granted to the host for its lifetime. */
+static int pvblk_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			      unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct pvblk *pb = set->driver_data;
+	struct pvblk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	int ref;
+
+	if (!pb->indirect)
+		return 0;
+	cmd->indirect = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!cmd->indirect)
+		return -ENOMEM;
+	ref = pvhv_grant_page(virt_to_page(cmd->indirect), PVHV_DOMID_HOST,
+			      true);
+	if (ref < 0) {
+		free_page((unsigned long)cmd->indirect);
+		cmd->indirect = NULL;
+		return -ENOSPC;
+	}
+	cmd->indirect_ref = ref;
+	return 0;
+}
+
+static void pvblk_exit_request(struct blk_mq_tag_set *set, struct request *rq,
+			       unsigned int hctx_idx)
+{
+	struct pvblk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (!cmd->indirect)
+		return;
+	/* Disconnected by now: the backend holds no mapping of it. */
+	pvhv_grant_end(cmd->indirect_ref);
+	free_page((unsigned long)cmd->indirect);
+	cmd->indirect = NULL;
+}
+
 static const struct blk_mq_ops pvblk_mq_ops = {
 	.queue_rq = pvblk_queue_rq,
+	.init_request = pvblk_init_request,
+	.exit_request = pvblk_exit_request,
 };
 
 static const struct block_device_operations pvblk_fops = {
@@ -233,10 +295,7 @@ static void pvblk_free(struct pvblk *pb)
 
 static int pvblk_probe(unsigned int index, struct pvhv_vbd_info *info)
 {
-	struct pvhv_blk_limits lim = {
-		.max_segments = PVHV_BLK_MAX_SEGS,
-		.max_hw_sectors = PVHV_BLK_MAX_SEGS * (PAGE_SIZE / 512),
-	};
+	struct pvhv_blk_limits lim = {};
 	struct pvblk *pb;
 	int ret;
 
@@ -245,6 +304,13 @@ static int pvblk_probe(unsigned int index, struct pvhv_vbd_info *info)
 		return -ENOMEM;
 	pb->index = index;
 	pb->info = *info;
+	pb->max_segs = min3(indirect_segs, info->max_indirect_segs,
+			    PVHV_BLK_MAX_INDIRECT_SEGS);
+	pb->indirect = pb->max_segs > PVHV_BLK_MAX_SEGS;
+	if (!pb->indirect)
+		pb->max_segs = PVHV_BLK_MAX_SEGS;
+	lim.max_segments = pb->max_segs;
+	lim.max_hw_sectors = pb->max_segs * (PAGE_SIZE / 512);
 	spin_lock_init(&pb->ring_lock);
 	ret = pvblk_connect(pb);
 	if (ret)
@@ -256,6 +322,7 @@ static int pvblk_probe(unsigned int index, struct pvhv_vbd_info *info)
 	pb->tag_set.numa_node = NUMA_NO_NODE;
 	pb->tag_set.cmd_size = sizeof(struct pvblk_cmd);
 	pb->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	pb->tag_set.driver_data = pb;
 	ret = blk_mq_alloc_tag_set(&pb->tag_set);
 	if (ret)
 		goto err_disconnect;
@@ -278,10 +345,10 @@ static int pvblk_probe(unsigned int index, struct pvhv_vbd_info *info)
 	if (ret)
 		goto err_disk;
 	pvblk_disks[index] = pb;
-	pr_info("pvhv-guest: pvblk%u: %llu sectors%s, %u ring page(s), port %d\n",
+	pr_info("pvhv-guest: pvblk%u: %llu sectors%s, %u ring page(s), %u segments a request, port %d\n",
 		index, info->sectors,
 		info->flags & PVHV_VBD_READONLY ? ", read-only" : "",
-		pb->nr_ring_pages, pb->port);
+		pb->nr_ring_pages, pb->max_segs, pb->port);
 	return 0;
 
 err_disk:

@@ -15,7 +15,7 @@
 #include "hypercall.h"
 #include "grants.h"
 
-#define PVHV_GRANT_FRAMES	8
+#define PVHV_GRANT_FRAMES	PVHV_GNTTAB_MAX_FRAMES
 #define PVHV_GRANT_REFS		(PVHV_GRANT_FRAMES * PVHV_GRANTS_PER_FRAME)
 
 static struct pvhv_grant_entry *pvhv_gtab[PVHV_GRANT_FRAMES];

@@ -23,6 +23,7 @@
 #include <linux/bvec.h>
 #include <linux/falloc.h>
 #include <linux/kthread.h>
+#include <linux/highmem.h>
 #include <linux/delay.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -66,13 +67,22 @@ struct pvhv_vbd_dom {
 	struct pvhv_vbd *vbd[PVHV_VBD_MAX_DISKS];
 };
 
+/*
+ * Requests taken off the ring and not answered yet, per disk: bounds the
+ * host memory a guest's requests hold (about 20 KiB for an indirect one),
+ * whatever the ring size.  More would only wait for a worker anyway.
+ */
+#define VBD_MAX_IN_FLIGHT	64
+
 /* One request on its way through a work item. */
 struct pvhv_vbd_io {
 	struct work_struct work;
 	struct pvhv_vbd *vbd;
 	struct pvhv_blk_req req;	/* our copy of the slot */
-	struct pvhv_grant_map map[PVHV_BLK_MAX_SEGS];
-	struct bio_vec bvec[PVHV_BLK_MAX_SEGS];
+	unsigned int max_segs;		/* room in the arrays below */
+	struct pvhv_grant_map *map;
+	struct bio_vec *bvec;
+	struct pvhv_blk_seg seg[];	/* our copy of the segments */
 };
 
 /* dom->vbd and the vbd[] tables of all domains. */
@@ -82,28 +92,62 @@ static atomic_t pvhv_vbd_connected = ATOMIC_INIT(0);
 
 /* ---- I/O ---- */
 
-static void vbd_unmap_segs(struct pvhv_vbd_io *io, unsigned int n)
+/*
+ * Copy the segments of an indirect request into io->seg: one read of the
+ * guest's page, so it cannot change them under our checks.
+ */
+static int vbd_read_indirect(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 {
-	while (n--)
-		pvhv_grant_unmap(&io->map[n]);
+	const struct pvhv_blk_req *req = &io->req;
+	const struct pvhv_blk_seg *s = &req->seg[0];
+	struct pvhv_grant_map map;
+	void *va;
+	int err;
+
+	if (req->nr_segs != 1 || s->first_sect || s->last_sect || s->pad ||
+	    !req->nr_indirect_segs ||
+	    req->nr_indirect_segs > PVHV_BLK_MAX_INDIRECT_SEGS ||
+	    req->nr_indirect_segs > io->max_segs)
+		return -PVHV_EINVAL;
+	err = pvhv_grant_map(vbd->dom, s->gref, PVHV_DOMID_HOST, false, &map);
+	if (err)
+		return err;
+	va = kmap_local_page(map.pin.page);
+	memcpy(io->seg, va, req->nr_indirect_segs * sizeof(io->seg[0]));
+	kunmap_local(va);
+	pvhv_grant_unmap(&map);
+	return 0;
 }
 
 static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 {
 	const struct pvhv_blk_req *req = &io->req;
 	bool write = req->op == PVHV_BLK_OP_WRITE;
+	unsigned int i, nr_segs;
 	struct iov_iter iter;
 	size_t bytes = 0;
 	loff_t pos;
 	ssize_t ret;
-	int i, err;
+	int err;
 
-	if (!req->nr_segs || req->nr_segs > PVHV_BLK_MAX_SEGS || req->pad)
+	if (req->pad)
 		return -PVHV_EINVAL;
+	if (req->flags & PVHV_BLK_F_INDIRECT) {
+		err = vbd_read_indirect(vbd, io);
+		if (err)
+			return err;
+		nr_segs = req->nr_indirect_segs;
+	} else {
+		if (!req->nr_segs || req->nr_segs > PVHV_BLK_MAX_SEGS ||
+		    req->nr_segs > io->max_segs || req->nr_indirect_segs)
+			return -PVHV_EINVAL;
+		nr_segs = req->nr_segs;
+		memcpy(io->seg, req->seg, nr_segs * sizeof(io->seg[0]));
+	}
 	if (write && vbd->ro)
 		return -PVHV_EPERM;
-	for (i = 0; i < req->nr_segs; i++) {
-		const struct pvhv_blk_seg *s = &req->seg[i];
+	for (i = 0; i < nr_segs; i++) {
+		const struct pvhv_blk_seg *s = &io->seg[i];
 
 		if (s->first_sect > s->last_sect || s->last_sect > 7 || s->pad)
 			return -PVHV_EINVAL;
@@ -114,15 +158,15 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 		return -PVHV_ERANGE;
 
 	/* A read writes into the guest's pages: it needs writable grants. */
-	for (i = 0; i < req->nr_segs; i++) {
-		const struct pvhv_blk_seg *s = &req->seg[i];
+	for (i = 0; i < nr_segs; i++)
+		io->map[i].ref = io->seg[i].gref;
+	err = pvhv_grant_map_many(vbd->dom, PVHV_DOMID_HOST, !write, io->map,
+				  nr_segs);
+	if (err)
+		return err;
+	for (i = 0; i < nr_segs; i++) {
+		const struct pvhv_blk_seg *s = &io->seg[i];
 
-		err = pvhv_grant_map(vbd->dom, s->gref, PVHV_DOMID_HOST, !write,
-				     &io->map[i]);
-		if (err) {
-			vbd_unmap_segs(io, i);
-			return err;
-		}
 		io->bvec[i] = (struct bio_vec){
 			.bv_page = io->map[i].pin.page,
 			.bv_offset = s->first_sect * PVHV_BLK_SECTOR_SIZE,
@@ -132,8 +176,7 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 	}
 
 	pos = req->sector << 9;
-	iov_iter_bvec(&iter, write ? WRITE : READ, io->bvec, req->nr_segs,
-		      bytes);
+	iov_iter_bvec(&iter, write ? WRITE : READ, io->bvec, nr_segs, bytes);
 	if (write) {
 		file_start_write(vbd->file);
 		ret = vfs_iter_write(vbd->file, &iter, &pos, 0);
@@ -148,7 +191,7 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 		if (ret == bytes)
 			atomic64_add(bytes, &vbd->read_bytes);
 	}
-	vbd_unmap_segs(io, req->nr_segs);
+	pvhv_grant_unmap_many(io->map, nr_segs);
 	return ret == bytes ? 0 : -PVHV_EIO;
 }
 
@@ -156,12 +199,16 @@ static int vbd_do(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 {
 	const struct pvhv_blk_req *req = &io->req;
 
-	if (req->flags & ~PVHV_BLK_F_FUA)
+	if (req->flags & ~(PVHV_BLK_F_FUA | PVHV_BLK_F_INDIRECT))
 		return -PVHV_EINVAL;
 	switch (req->op) {
 	case PVHV_BLK_OP_READ:
 	case PVHV_BLK_OP_WRITE:
 		return vbd_rw(vbd, io);
+	}
+	if (req->flags & PVHV_BLK_F_INDIRECT)
+		return -PVHV_EINVAL;
+	switch (req->op) {
 	case PVHV_BLK_OP_FLUSH:
 		atomic64_inc(&vbd->flushes);
 		return vfs_fsync(vbd->file, 0) ? -PVHV_EIO : 0;
@@ -180,6 +227,18 @@ static int vbd_do(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 		       -PVHV_EIO : 0;
 	}
 	return -PVHV_EINVAL;
+}
+
+/*
+ * Wake the thread: the event channel callback (under the event channel
+ * lock), and a completion that made room.
+ */
+static void vbd_kick(void *data)
+{
+	struct pvhv_vbd *vbd = data;
+
+	WRITE_ONCE(vbd->kicked, true);
+	wake_up(&vbd->kick_wq);
 }
 
 static void vbd_io_work(struct work_struct *work)
@@ -202,8 +261,10 @@ static void vbd_io_work(struct work_struct *work)
 	spin_unlock(&vbd->rsp_lock);
 	if (notify)
 		pvhv_evtchn_notify(vbd->dom, vbd->port);
-	kfree(io);
-	atomic_dec(&vbd->in_flight);
+	kvfree(io);
+	/* The thread may be waiting for room. */
+	if (atomic_dec_return(&vbd->in_flight) == VBD_MAX_IN_FLIGHT - 1)
+		vbd_kick(vbd);
 }
 
 /* Requests waiting in the ring, or -1 for a hostile producer index. */
@@ -219,40 +280,66 @@ static s64 vbd_pending(struct pvhv_vbd *vbd, bool final)
 	return n;
 }
 
+/*
+ * Copy the next request off the ring into a new io, with room for as many
+ * segments as it claims (bounded; vbd_rw() checks the claim).
+ */
+static struct pvhv_vbd_io *vbd_take_request(struct pvhv_vbd *vbd)
+{
+	struct pvhv_blk_req req;
+	struct pvhv_vbd_io *io;
+	unsigned int n;
+
+	memcpy(&req, pvhv_blk_back_req(&vbd->back, vbd->back.req_cons),
+	       sizeof(req));
+	n = req.flags & PVHV_BLK_F_INDIRECT ? req.nr_indirect_segs :
+					      req.nr_segs;
+	n = min_t(unsigned int, n, PVHV_BLK_MAX_INDIRECT_SEGS);
+	io = kvzalloc(struct_size(io, seg, n) +
+		      n * (sizeof(io->map[0]) + sizeof(io->bvec[0])),
+		      GFP_KERNEL);
+	if (!io)
+		return NULL;
+	io->vbd = vbd;
+	io->req = req;
+	io->max_segs = n;
+	io->map = (void *)&io->seg[n];
+	io->bvec = (void *)&io->map[n];
+	vbd->back.req_cons++;
+	return io;
+}
+
 static int vbd_thread(void *arg)
 {
 	struct pvhv_vbd *vbd = arg;
 	struct pvhv_vbd_io *io;
-	s64 n;
+	s64 n = 0;
 
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(vbd->kick_wq, READ_ONCE(vbd->kicked) ||
 					 kthread_should_stop());
-		WRITE_ONCE(vbd->kicked, false);
-		for (;;) {
+		/* Orders the clear before reading in_flight and the ring. */
+		smp_store_mb(vbd->kicked, false);
+		while (!kthread_should_stop()) {
+			/* A completion kicks us when there is room again. */
+			if (atomic_read(&vbd->in_flight) >= VBD_MAX_IN_FLIGHT)
+				break;
 			n = vbd_pending(vbd, false);
 			if (n == 0)
 				n = vbd_pending(vbd, true);
 			if (n <= 0)
 				break;
-			while (n-- && !kthread_should_stop()) {
-				io = kzalloc(sizeof(*io), GFP_KERNEL);
-				if (!io) {
-					/* Answered once memory is back. */
-					WRITE_ONCE(vbd->kicked, true);
-					msleep(20);
-					break;
-				}
-				io->vbd = vbd;
-				memcpy(&io->req, pvhv_blk_back_req(&vbd->back,
-								   vbd->back.req_cons),
-				       sizeof(io->req));
-				vbd->back.req_cons++;
-				atomic64_inc(&vbd->requests);
-				atomic_inc(&vbd->in_flight);
-				INIT_WORK(&io->work, vbd_io_work);
-				queue_work(vbd->io_wq, &io->work);
+			io = vbd_take_request(vbd);
+			if (!io) {
+				/* Answered once memory is back. */
+				WRITE_ONCE(vbd->kicked, true);
+				msleep(20);
+				break;
 			}
+			atomic64_inc(&vbd->requests);
+			atomic_inc(&vbd->in_flight);
+			INIT_WORK(&io->work, vbd_io_work);
+			queue_work(vbd->io_wq, &io->work);
 		}
 		if (n < 0) {
 			/* The guest broke the ring: serve nothing more. */
@@ -266,15 +353,6 @@ static int vbd_thread(void *arg)
 		}
 	}
 	return 0;
-}
-
-/* Event channel callback, under the event channel lock. */
-static void vbd_kick(void *data)
-{
-	struct pvhv_vbd *vbd = data;
-
-	WRITE_ONCE(vbd->kicked, true);
-	wake_up(&vbd->kick_wq);
 }
 
 /* ---- connection ---- */
@@ -404,6 +482,7 @@ static long hc_vbd_info(struct pvhv_hc_ctx *ctx)
 		     (READ_ONCE(vbd->connected) ? PVHV_VBD_CONNECTED : 0);
 	info.max_ring_pages = PVHV_VBD_MAX_RING_PAGES;
 	info.max_segments = PVHV_BLK_MAX_SEGS;
+	info.max_indirect_segs = PVHV_BLK_MAX_INDIRECT_SEGS;
 	kobject_put(&vbd->kobj);
 	if (kvm_vcpu_write_guest(ctx->vcpu, gpa, &info, sizeof(info)))
 		return -PVHV_EFAULT;
@@ -732,6 +811,8 @@ int pvhv_blkback_init(void)
 {
 	int ret;
 
+	BUILD_BUG_ON(PVHV_BLK_MAX_INDIRECT_SEGS * sizeof(struct pvhv_blk_seg) >
+		     PAGE_SIZE);
 	ret = sysfs_create_group(pvhv_kobj, &pvhv_block_global_group);
 	if (ret)
 		return ret;

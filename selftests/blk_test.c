@@ -2,8 +2,9 @@
 /*
  * The PV block backend driven by a PV mini-guest acting as the frontend:
  * attach, connect, reads and writes that reach the backing file, FUA,
- * flush, discard, many requests in flight, every validation error, hostile
- * ring indices, and teardown with requests in flight.
+ * flush, discard, indirect requests, more requests in flight than the
+ * backend takes at once, every validation error, hostile ring indices, and
+ * teardown with requests in flight.
  *
  * The test writes requests into the guest's ring through its own mapping
  * of guest RAM, exactly as a guest kernel would, and kicks the backend by
@@ -36,10 +37,12 @@
 #define TABLE_GPA	GPAGE(2)
 #define CONNECT_GPA	GPAGE(3)
 #define INFO_GPA	GPAGE(4)
-#define RING_GPA	GPAGE(8)	/* up to 4 pages */
+#define INDIRECT_GPA	GPAGE(5)	/* segments of an indirect request */
+#define RING_GPA	GPAGE(8)	/* up to 8 pages */
 #define DATA_GPA(i)	GPAGE(16 + (i))	/* 64 data pages */
 
 #define RING_REF(i)	(1 + (i))	/* grant refs of the ring pages */
+#define INDIRECT_REF	12
 #define DATA_REF(i)	(16 + (i))	/* ... and of the data pages */
 #define DISK_SECTORS	2048		/* a 1 MiB backing file */
 
@@ -161,6 +164,9 @@ FIXTURE_SETUP(blk)
 	ASSERT_LT(0, self->port);
 	for (i = 0; i < 64; i++)
 		grant(self->vm, DATA_REF(i), DATA_GPA(i), PVHV_GTF_PERMIT_ACCESS);
+	/* The backend only reads the segment page. */
+	grant(self->vm, INDIRECT_REF, INDIRECT_GPA,
+	      PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
 	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 2));
 	self->next_id = 100;
 }
@@ -191,6 +197,32 @@ static uint64_t queue_rw(FIXTURE_DATA(blk) *self, int op, uint64_t sector,
 		r->seg[i].first_sect = 0;
 		r->seg[i].last_sect = (nsect - 8 * i >= 8 ? 8 : nsect - 8 * i) - 1;
 	}
+	return r->id;
+}
+
+/*
+ * Queue an indirect read or write of @npages whole data pages from @page
+ * on, at @sector; its segments go to the indirect page.
+ */
+static uint64_t queue_indirect(FIXTURE_DATA(blk) *self, int op,
+			       uint64_t sector, int page, int npages)
+{
+	struct pvhv_blk_seg *seg = minivm_hva(self->vm, INDIRECT_GPA);
+	struct pvhv_blk_req *r = pvhv_blk_front_req(&self->f,
+						   self->f.req_prod_pvt++);
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->flags = PVHV_BLK_F_INDIRECT;
+	r->id = self->next_id++;
+	r->sector = sector;
+	r->nr_segs = 1;
+	r->nr_indirect_segs = npages;
+	r->seg[0].gref = INDIRECT_REF;
+	for (i = 0; i < npages; i++)
+		seg[i] = (struct pvhv_blk_seg){ .gref = DATA_REF(page + i),
+						.last_sect = 7 };
 	return r->id;
 }
 
@@ -231,6 +263,7 @@ TEST_F(blk, info_and_sysfs)
 	EXPECT_EQ(PVHV_VBD_FLUSH | PVHV_VBD_DISCARD | PVHV_VBD_CONNECTED,
 		  info->flags);
 	EXPECT_EQ(PVHV_BLK_MAX_SEGS, info->max_segments);
+	EXPECT_EQ(PVHV_BLK_MAX_INDIRECT_SEGS, info->max_indirect_segs);
 	EXPECT_EQ(-PVHV_ENOENT, ghc(self->vm, PVHV_HC_VBD_INFO, 1, INFO_GPA, 0, 0));
 	EXPECT_EQ(-PVHV_EINVAL, ghc(self->vm, PVHV_HC_VBD_INFO, 0, INFO_GPA + 4090, 0, 0));
 	EXPECT_EQ(2, vbd_stat(self->vm, 0, "ring_pages"));
@@ -317,6 +350,114 @@ TEST_F(blk, many_in_flight)
 	EXPECT_EQ(~0ULL, seen);		/* every id exactly once */
 	for (i = 0; i < 64; i++)
 		EXPECT_EQ(8 * i, *(int *)minivm_hva(self->vm, DATA_GPA(i)));
+}
+
+/* Two requests of 64 pages each, through the indirect page. */
+TEST_F(blk, indirect_write_read)
+{
+	uint8_t *d = minivm_hva(self->vm, DATA_GPA(0));
+	static char buf[64 * 4096];
+	uint64_t id;
+	int i;
+
+	for (i = 0; i < 64 * 4096; i++)
+		d[i] = i * 7 + i / 4096;
+	id = queue_indirect(self, PVHV_BLK_OP_WRITE, 512, 0, 64);
+	ASSERT_EQ(0, one(self, id));
+	ASSERT_EQ(sizeof(buf), pread(self->disk_fd, buf, sizeof(buf), 512 * 512));
+	EXPECT_EQ(0, memcmp(buf, d, sizeof(buf)));
+	EXPECT_EQ(64 * 4096, vbd_stat(self->vm, 0, "write_bytes"));
+
+	/* Read it back into the pages in reverse order, sectors 2..5 of one. */
+	memset(d, 0, 64 * 4096);
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 512, 0, 64);
+	for (i = 0; i < 64; i++)
+		((struct pvhv_blk_seg *)minivm_hva(self->vm, INDIRECT_GPA))[i].gref =
+			DATA_REF(63 - i);
+	ASSERT_EQ(0, one(self, id));
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0, memcmp(buf + i * 4096, d + (63 - i) * 4096, 4096));
+	EXPECT_EQ(64 * 4096, vbd_stat(self->vm, 0, "read_bytes"));
+	EXPECT_EQ(2, vbd_stat(self->vm, 0, "requests"));
+	EXPECT_EQ(2, pvhv_sysfs_long("grants_mapped"));	/* the ring only */
+}
+
+TEST_F(blk, indirect_validation)
+{
+	struct pvhv_blk_seg *seg = minivm_hva(self->vm, INDIRECT_GPA);
+	long pinned = pvhv_sysfs_long("frames_pinned");
+	struct pvhv_blk_req *r;
+	uint64_t id;
+
+#define LAST_REQ	pvhv_blk_front_req(&self->f, self->f.req_prod_pvt - 1)
+	/* Segment counts: none, too many, two indirect pages. */
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	LAST_REQ->nr_indirect_segs = 0;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	LAST_REQ->nr_indirect_segs = PVHV_BLK_MAX_INDIRECT_SEGS + 1;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	LAST_REQ->nr_segs = 2;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	/* The indirect descriptor's own sector fields must be 0. */
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	LAST_REQ->seg[0].last_sect = 1;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	/* A count without the flag; the flag on a flush. */
+	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
+	LAST_REQ->nr_indirect_segs = 3;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	r = pvhv_blk_front_req(&self->f, self->f.req_prod_pvt++);
+	memset(r, 0, sizeof(*r));
+	r->op = PVHV_BLK_OP_FLUSH;
+	r->flags = PVHV_BLK_F_INDIRECT;
+	r->id = id = 5000;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	/* The segment page not granted, a bad segment in it, a bad grant. */
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	LAST_REQ->seg[0].gref = 200;
+	EXPECT_EQ(-PVHV_EPERM, one(self, id));
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	seg[3].last_sect = 8;
+	EXPECT_EQ(-PVHV_EINVAL, one(self, id));
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 4);
+	seg[2].gref = 250;
+	EXPECT_EQ(-PVHV_EPERM, one(self, id));
+	/* 256 pages from sector 2000 end past the disk. */
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 2000, 0, 64);
+	LAST_REQ->nr_indirect_segs = 256;
+	EXPECT_EQ(-PVHV_ERANGE, one(self, id));
+#undef LAST_REQ
+	EXPECT_EQ(10, vbd_stat(self->vm, 0, "errors"));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "read_bytes"));
+	/* Nothing stays mapped, and the disk goes on working. */
+	EXPECT_EQ(2, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(pinned, pvhv_sysfs_long("frames_pinned"));
+	id = queue_indirect(self, PVHV_BLK_OP_READ, 0, 0, 16);
+	EXPECT_EQ(0, one(self, id));
+}
+
+/*
+ * An eight-page ring holds 256 requests, more than the backend takes off
+ * the ring at once: completions must bring it back for the rest.
+ */
+TEST_F(blk, more_than_taken_at_once)
+{
+	static struct pvhv_blk_rsp rsp[256];
+	int i, ok = 0;
+
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 8));
+	ASSERT_EQ(256, pvhv_blk_front_free(&self->f));
+	for (i = 0; i < 256; i++)
+		queue_rw(self, PVHV_BLK_OP_READ, 8 * (i % 200), i % 64, 8, 0);
+	ASSERT_EQ(256, complete(self, 256, rsp));
+	for (i = 0; i < 256; i++)
+		ok += rsp[i].status == 0;
+	EXPECT_EQ(256, ok);
+	EXPECT_EQ(256, vbd_stat(self->vm, 0, "requests"));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "in_flight"));
 }
 
 TEST_F(blk, request_validation)

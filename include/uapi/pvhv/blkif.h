@@ -25,7 +25,8 @@
 #define PVHV_VBD_MAX_DISKS		16
 #define PVHV_VBD_MAX_RING_PAGES		8
 #define PVHV_BLK_SECTOR_SIZE		512
-#define PVHV_BLK_MAX_SEGS		11
+#define PVHV_BLK_MAX_SEGS		11	/* in the request itself */
+#define PVHV_BLK_MAX_INDIRECT_SEGS	256	/* 1 MiB: one page of segments */
 
 /* pvhv_vbd_info.flags */
 #define PVHV_VBD_READONLY	(1U << 0)
@@ -38,7 +39,7 @@ struct pvhv_vbd_info {
 	__u32 flags;		/* PVHV_VBD_* */
 	__u32 max_ring_pages;	/* PVHV_VBD_MAX_RING_PAGES */
 	__u32 max_segments;	/* per request: PVHV_BLK_MAX_SEGS */
-	__u32 pad;
+	__u32 max_indirect_segs; /* PVHV_BLK_MAX_INDIRECT_SEGS; 0: none */
 };
 
 struct pvhv_vbd_connect {
@@ -55,6 +56,7 @@ struct pvhv_vbd_connect {
 
 /* Request flags. */
 #define PVHV_BLK_F_FUA		(1U << 0)	/* write: stable when answered */
+#define PVHV_BLK_F_INDIRECT	(1U << 1)	/* read, write: see below */
 
 /*
  * One segment: sectors first_sect..last_sect (inclusive, 0..7) of the
@@ -67,11 +69,21 @@ struct pvhv_blk_seg {
 	__u16 pad;
 };
 
+/*
+ * An indirect request (PVHV_BLK_F_INDIRECT) carries more data than fits in
+ * a ring slot, as Xen's blkif indirect descriptors do: nr_segs is 1,
+ * seg[0].gref grants (read-only is enough) a page that holds
+ * nr_indirect_segs segments, 1..pvhv_vbd_info.max_indirect_segs, and the
+ * other fields of seg[0] are 0.  The backend copies that page once before
+ * it looks at it, so changing it after the request is pushed gains the
+ * guest nothing.  nr_indirect_segs is 0 in every other request.
+ */
 struct pvhv_blk_req {
 	__u8 op;		/* PVHV_BLK_OP_* */
 	__u8 nr_segs;		/* read, write: 1..PVHV_BLK_MAX_SEGS */
 	__u16 flags;		/* PVHV_BLK_F_* */
-	__u32 pad;
+	__u16 nr_indirect_segs;	/* PVHV_BLK_F_INDIRECT only */
+	__u16 pad;
 	__u64 id;		/* echoed in the response */
 	__u64 sector;		/* first sector on the disk */
 	__u64 nr_sectors;	/* discard only */
