@@ -292,6 +292,20 @@ struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
 	return dom;
 }
 
+void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm)
+{
+	struct pvhv_domain_ops *ops;
+
+	/* Backends first: they hold grants and event channel bindings. */
+	mutex_lock(&pvhv_domain_ops_lock);
+	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
+		if (ops->teardown)
+			ops->teardown(dom, kvm);
+	mutex_unlock(&pvhv_domain_ops_lock);
+	pvhv_gnttab_teardown(dom, kvm);
+	pvhv_evtchn_teardown(dom, kvm);
+}
+
 /*
  * The VM is gone from the domain: tear down what the guest set up (event
  * channels, grants, backends) before the last reference to it goes.
@@ -299,16 +313,8 @@ struct pvhv_domain *pvhv_domain_get_for_file(struct inode *dir, bool root,
 static void pvhv_kvm_put_fn(struct work_struct *work)
 {
 	struct pvhv_kvm_put *put = container_of(work, struct pvhv_kvm_put, work);
-	struct pvhv_domain_ops *ops;
 
-	/* Backends first: they hold grants and event channel bindings. */
-	mutex_lock(&pvhv_domain_ops_lock);
-	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
-		if (ops->teardown)
-			ops->teardown(put->dom, put->kvm);
-	mutex_unlock(&pvhv_domain_ops_lock);
-	pvhv_gnttab_teardown(put->dom, put->kvm);
-	pvhv_evtchn_teardown(put->dom, put->kvm);
+	pvhv_domain_teardown_guest(put->dom, put->kvm);
 	kvm_put_kvm(put->kvm);
 	pvhv_domain_put(put->dom);
 	kfree(put);
@@ -498,8 +504,6 @@ int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom)
 		b->kvm = NULL;
 		return -ESRCH;
 	}
-	/* KVM's own order: memslot SRCU, then the mmap_lock. */
-	b->srcu = srcu_read_lock(&b->kvm->srcu);
 	mmap_read_lock(b->kvm->mm);
 	return 0;
 }
@@ -510,8 +514,12 @@ int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
 	struct vm_area_struct *vma = b->vma;
 	struct pvhv_mem *mem;
 	unsigned long hva;
+	int srcu;
 
+	/* SRCU readers never wait, so taking it under the mmap_lock is fine. */
+	srcu = srcu_read_lock(&b->kvm->srcu);
 	hva = gfn_to_hva(b->kvm, gfn);
+	srcu_read_unlock(&b->kvm->srcu, srcu);
 	if (kvm_is_error_hva(hva))
 		return -EFAULT;
 	/*
@@ -537,7 +545,6 @@ void pvhv_pin_batch_end(struct pvhv_pin_batch *b)
 	if (!b->kvm)
 		return;
 	mmap_read_unlock(b->kvm->mm);
-	srcu_read_unlock(&b->kvm->srcu, b->srcu);
 	mmput(b->kvm->mm);
 	kvm_put_kvm(b->kvm);
 	b->kvm = NULL;

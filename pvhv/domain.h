@@ -32,8 +32,10 @@ struct pvhv_domain;
 /*
  * Per-domain state of a component outside pvhv/ (the ring/ backends).
  * create: a new domain is in sysfs (add files to its kobject); may fail.
- * teardown: the VM @kvm stopped running on @dom; runs from a work item
- *	before the domain's event channels and grants are torn down.
+ * teardown: the guest kernel on @dom is gone: the VM @kvm stopped (from a
+ *	work item), or a new kernel in it asked for a reset (from its
+ *	hypercall).  Runs before the domain's event channels and grants are
+ *	torn down.
  * destroy: the domain itself is going away (its last file is gone).
  */
 struct pvhv_domain_ops {
@@ -114,9 +116,14 @@ int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
 			struct pvhv_frame_pin *pin);
 
 /*
+ * Forget what the guest kernel running in @kvm set up on @dom: stop its
+ * backends, drop its grant table and close its event channels.  Sleeps.
+ */
+void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm);
+
+/*
  * Pinning many frames of one domain at once (a grant batch): the VM
- * reference, the memslot SRCU and the VM process's mmap_lock are taken
- * once, in begin().  Between begin() (0 or -ESRCH) and end(), gfn() pins
+ * reference and the VM process's mmap_lock are taken once, in begin().  Between begin() (0 or -ESRCH) and end(), gfn() pins
  * one frame and returns what pvhv_domain_pin_gfn() would.  end() is safe
  * after a failed begin().
  */
@@ -124,7 +131,6 @@ struct pvhv_pin_batch {
 	struct pvhv_domain *dom;
 	struct kvm *kvm;
 	struct vm_area_struct *vma;	/* the last one that matched */
-	int srcu;
 };
 
 int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom);
