@@ -127,6 +127,12 @@ static int pvhv_io_init(void)
 {
 	int ret;
 
+	/*
+	 * An earlier kernel in this VM (before a reboot or kexec) may have
+	 * left rings connected and a grant table registered: start afresh.
+	 */
+	if (pvhv_features & PVHV_F_SOFT_RESET)
+		pvhv_hypercall(PVHV_HC_SOFT_RESET, 0, 0);
 	ret = pvhv_events_init();
 	if (ret)
 		return ret;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The base hypercalls: version, features, null and console write.
+ * The base hypercalls: version, features, null, console write, domain id
+ * and soft reset.
  */
 #include <linux/kernel.h>
 #include <linux/kvm_host.h>
@@ -48,12 +49,25 @@ static long pvhv_hc_domid(struct pvhv_hc_ctx *ctx)
 	return ctx->dom->id;
 }
 
+/*
+ * A new kernel in the same VM (reboot, kexec): the old one's rings, grants
+ * and ports must not outlive it, and its grant table would refuse to be
+ * replaced while a backend still maps the old ring.  KVM tells no module
+ * about a vCPU reset, so the new kernel says so itself.
+ */
+static long pvhv_hc_soft_reset(struct pvhv_hc_ctx *ctx)
+{
+	pvhv_domain_teardown_guest(ctx->dom, ctx->vcpu->kvm);
+	return 0;
+}
+
 static const struct pvhv_hc_desc pvhv_hc_base[] = {
 	{ PVHV_HC_VERSION, "version", pvhv_hc_version },
 	{ PVHV_HC_FEATURES, "features", pvhv_hc_features },
 	{ PVHV_HC_NULL, "null", pvhv_hc_null },
 	{ PVHV_HC_CONSOLE_WRITE, "console_write", pvhv_hc_console_write },
 	{ PVHV_HC_DOMID, "domid", pvhv_hc_domid },
+	{ PVHV_HC_SOFT_RESET, "soft_reset", pvhv_hc_soft_reset },
 };
 
 int pvhv_hc_base_init(void)

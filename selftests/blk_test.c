@@ -134,6 +134,37 @@ static long connect_ring(struct minivm *vm, struct pvhv_blk_front *f,
 	return ghc(vm, PVHV_HC_VBD_CONNECT, 0, CONNECT_GPA, 0, 0);
 }
 
+/*
+ * What the guest kernel does at start: event channels, a one-frame grant
+ * table, a port for the backend, grants of the data and indirect pages,
+ * and a 2-page ring on disk 0.  0, or the first call that failed.
+ */
+static long guest_connect(FIXTURE_DATA(blk) *self)
+{
+	struct minivm *vm = self->vm;
+	long ret;
+	int i;
+
+	ret = ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0);
+	if (ret)
+		return ret;
+	memset(minivm_hva(vm, TABLE_GPA), 0, 4096);
+	*(uint64_t *)minivm_hva(vm, LIST_GPA) = TABLE_GPA >> 12;
+	ret = ghc(vm, PVHV_HC_GNTTAB_SETUP, LIST_GPA, 1, 0, 0);
+	if (ret != PVHV_GRANTS_PER_FRAME)
+		return ret < 0 ? ret : -1;
+	self->port = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, PVHV_DOMID_HOST,
+			 0, 0, 0);
+	if (self->port <= 0)
+		return self->port ? self->port : -1;
+	for (i = 0; i < 64; i++)
+		grant(vm, DATA_REF(i), DATA_GPA(i), PVHV_GTF_PERMIT_ACCESS);
+	/* The backend only reads the segment page. */
+	grant(vm, INDIRECT_REF, INDIRECT_GPA,
+	      PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
+	return connect_ring(vm, &self->f, self->port, 2);
+}
+
 FIXTURE_SETUP(blk)
 {
 	struct minivm_opts opts = { 0 };
@@ -155,19 +186,7 @@ FIXTURE_SETUP(blk)
 	self->vm = minivm_create(&opts, guest_cmd_loop, GCMD_GPA);
 	ASSERT_NE(NULL, self->vm);
 	ASSERT_EQ(0, sysfs_write(self->vm, "attach", self->disk));
-	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0));
-	*(uint64_t *)minivm_hva(self->vm, LIST_GPA) = TABLE_GPA >> 12;
-	ASSERT_EQ(PVHV_GRANTS_PER_FRAME,
-		  ghc(self->vm, PVHV_HC_GNTTAB_SETUP, LIST_GPA, 1, 0, 0));
-	self->port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
-			 PVHV_DOMID_HOST, 0, 0, 0);
-	ASSERT_LT(0, self->port);
-	for (i = 0; i < 64; i++)
-		grant(self->vm, DATA_REF(i), DATA_GPA(i), PVHV_GTF_PERMIT_ACCESS);
-	/* The backend only reads the segment page. */
-	grant(self->vm, INDIRECT_REF, INDIRECT_GPA,
-	      PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
-	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 2));
+	ASSERT_EQ(0, guest_connect(self));
 	self->next_id = 100;
 }
 
@@ -598,6 +617,58 @@ TEST_F(blk, read_only_disk)
 	EXPECT_EQ(-PVHV_EPERM, one(self, id));
 	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
 	EXPECT_EQ(0, one(self, id));
+}
+
+/*
+ * A new kernel in the same VM (reboot) calls soft_reset with the old
+ * kernel's requests still in flight: those the backend took finish, the
+ * ring, grants and ports go, the disk stays attached, and the new kernel
+ * connects again.
+ */
+TEST_F(blk, soft_reset_then_reconnect)
+{
+	uint8_t *d = minivm_hva(self->vm, DATA_GPA(0));
+	long pinned_before = pvhv_sysfs_long("frames_pinned");
+	uint64_t id;
+	int i;
+
+	/* The shared info page, the grant table frame, two ring pages. */
+	ASSERT_EQ(4, pinned_before);
+	for (i = 0; i < 32; i++) {
+		memset(d + i * 4096, 0x40 + i, 4096);
+		queue_rw(self, PVHV_BLK_OP_WRITE, 16 * i, i, 8, 0);
+	}
+	if (pvhv_blk_front_push(&self->f))
+		ghc(self->vm, PVHV_HC_EVTCHN_SEND, self->port, 0, 0, 0);
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+
+	EXPECT_EQ(0, pvhv_sysfs_long("block/connected"));
+	EXPECT_EQ(1, pvhv_sysfs_long("block/attached"));
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(0, pvhv_sysfs_long("evtchn_ports"));
+	EXPECT_EQ(0, pvhv_sysfs_long("frames_pinned"));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "in_flight"));
+	EXPECT_EQ(0, vbd_threads());
+	/* Nothing of the old kernel answers any more. */
+	EXPECT_EQ(-PVHV_ENODEV,
+		  ghc(self->vm, PVHV_HC_GNTTAB_END_ACCESS, 1, 0, 0, 0));
+
+	/* The new kernel: the same grant table frame is accepted again. */
+	ASSERT_EQ(0, guest_connect(self));
+	EXPECT_EQ(1, pvhv_sysfs_long("block/connected"));
+	EXPECT_EQ(1, vbd_threads());
+	/* Page 5 to the disk and back into page 0. */
+	id = queue_rw(self, PVHV_BLK_OP_WRITE, 1000, 5, 8, 0);
+	ASSERT_EQ(0, one(self, id));
+	memset(d, 0, 4096);
+	id = queue_rw(self, PVHV_BLK_OP_READ, 1000, 0, 8, 0);
+	ASSERT_EQ(0, one(self, id));
+	EXPECT_EQ(0x45, d[0]);
+	EXPECT_EQ(0x45, d[4095]);
+	/* Twice in a row is fine. */
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+	EXPECT_EQ(0, pvhv_sysfs_long("block/connected"));
 }
 
 /* Killing the guest with requests in flight leaves nothing behind. */

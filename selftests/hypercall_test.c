@@ -69,7 +69,8 @@ TEST(null_version_features)
 	ASSERT_EQ(0, run_calls(_metadata, &opts, cases, ret, 3));
 	EXPECT_EQ(0, ret[0]);
 	EXPECT_EQ(PVHV_VERSION, ret[1]);
-	EXPECT_EQ(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD,
+	EXPECT_EQ(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD |
+		  PVHV_F_SOFT_RESET,
 		  ret[2]);
 }
 

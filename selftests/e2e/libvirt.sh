@@ -6,8 +6,9 @@
 # declared in its XML; the guest loads pvhv-guest.ko, makes hypercalls,
 # makes and checks a filesystem on /dev/pvblk0 and reads the read-only
 # /dev/pvblk1; the host sees the domain and its disks in sysfs; virsh
-# destroy removes everything.  The data persists into a second boot, and
-# killing QEMU in the middle of writes leaves nothing behind.  A guest whose
+# destroy removes everything.  The data persists into a second boot and
+# across a hard reset (the new kernel connects again), and killing QEMU in
+# the middle of writes leaves nothing behind.  A guest whose
 # RAM is not on pvhvfs must refuse to load pvhv-guest.ko.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -30,7 +31,7 @@ sysdom() { ls -d /sys/kernel/pvhv/domains/*-"$1" 2>/dev/null | head -n1; }
 gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
 
 echo "TAP version 13"
-total=24
+total=27
 echo "1..$total"
 if [ -z "${PVHV_MNT:-}" ]; then
 	for i in $(seq $total); do echo "ok $i # SKIP pvhv not loaded"; done
@@ -100,6 +101,19 @@ w0=$(cat "$d/vbd0/write_bytes" 2>/dev/null)
 sleep 3
 check "the guest is writing to its disk" \
 	gt "$(cat "$d/vbd0/write_bytes" 2>/dev/null)" "${w0:-0}"
+
+# A hard reset mid-write (what a triple fault does): QEMU and the domain
+# stay; the new kernel's pvhv-guest.ko resets the old kernel's connections.
+count() { grep -ac "$2" "build/guest/$1.log" 2>/dev/null; }
+$virsh reset pv1 >/dev/null
+check "virsh reset mid-write: the new kernel connects its PV disk again" \
+	wait_for 120 test "$(count pv1 'PVHV-GUEST: ready')" -ge 2
+check "virsh reset mid-write: the data persisted" \
+	test "$(count pv1 'PVHV-GUEST: pvblk0 persisted ok')" -ge 2
+check "virsh reset: the same domain, disk 0 connected, one backend thread" \
+	test "$(sysdom pv1)" = "$d" -a \
+	"$(cat "$d/vbd0/state" 2>/dev/null)" = connected -a \
+	"$(grep -ls '^pvhv-vbd' /proc/[0-9]*/comm | wc -l)" = 2
 pkill -KILL -f 'guest=pv1' || pkill -KILL -f 'qemu-system.*pv1'
 check "QEMU killed mid-write: the domain goes" wait_for 30 test ! -e "$d"
 check "QEMU killed mid-write: nothing is left behind" wait_for 30 released

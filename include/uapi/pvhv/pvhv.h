@@ -108,11 +108,22 @@
 #define PVHV_HC_DOMID			PVHV_HC(4)
 #define PVHV_DOMID_HOST			0
 
+/*
+ * soft_reset(): the calling kernel starts afresh (a reboot or kexec in the
+ * same VM; QEMU and the domain stay).  Everything an earlier kernel set up
+ * goes, as when the VM is destroyed: backends disconnect once their
+ * requests in flight are done (disks stay attached), the grant table and
+ * the event channel page are forgotten and every port is closed.  A guest
+ * calls it before setting up event channels and grants.  Returns 0.
+ */
+#define PVHV_HC_SOFT_RESET		PVHV_HC(5)
+
 /* Feature bits returned by PVHV_HC_FEATURES. */
 #define PVHV_F_CONSOLE		(1ULL << 0)
 #define PVHV_F_EVTCHN		(1ULL << 1)
 #define PVHV_F_GNTTAB		(1ULL << 2)
 #define PVHV_F_VBD		(1ULL << 3)
+#define PVHV_F_SOFT_RESET	(1ULL << 4)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest
