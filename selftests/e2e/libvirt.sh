@@ -104,12 +104,15 @@ check "the guest is writing to its disk" \
 
 # A hard reset mid-write (what a triple fault does): QEMU and the domain
 # stay; the new kernel's pvhv-guest.ko resets the old kernel's connections.
-count() { grep -ac "$2" "build/guest/$1.log" 2>/dev/null; }
+# console_count NAME TEXT N: TEXT is on at least N lines of NAME's console
+console_count() {
+	[ "$(grep -ac "$2" "build/guest/$1.log" 2>/dev/null)" -ge "$3" ]
+}
 $virsh reset pv1 >/dev/null
-check "virsh reset mid-write: the new kernel connects its PV disk again" \
-	wait_for 120 test "$(count pv1 'PVHV-GUEST: ready')" -ge 2
-check "virsh reset mid-write: the data persisted" \
-	test "$(count pv1 'PVHV-GUEST: pvblk0 persisted ok')" -ge 2
+check "virsh reset mid-write: the new kernel loads pvhv-guest.ko again" \
+	wait_for 120 console_count pv1 'PVHV-GUEST: loaded' 2
+check "virsh reset mid-write: it finds its data on the PV disk" \
+	wait_for 60 console_count pv1 'PVHV-GUEST: pvblk0 persisted ok' 2
 check "virsh reset: the same domain, disk 0 connected, one backend thread" \
 	test "$(sysdom pv1)" = "$d" -a \
 	"$(cat "$d/vbd0/state" 2>/dev/null)" = connected -a \
