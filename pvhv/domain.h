@@ -123,9 +123,10 @@ void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm);
 
 /*
  * Pinning many frames of one domain at once (a grant batch): the VM
- * reference and the VM process's mmap_lock are taken once, in begin().  Between begin() (0 or -ESRCH) and end(), gfn() pins
- * one frame and returns what pvhv_domain_pin_gfn() would.  end() is safe
- * after a failed begin().
+ * reference and the VM process's mmap_lock are taken once, in begin().
+ * Between begin() (0 or -ESRCH) and end(), gfn() pins one frame and
+ * returns what pvhv_domain_pin_gfn() would.  end() is safe after a failed
+ * begin().
  */
 struct pvhv_pin_batch {
 	struct pvhv_domain *dom;
