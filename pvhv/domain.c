@@ -203,6 +203,7 @@ static void pvhv_domain_release(struct kobject *kobj)
 	struct pvhv_domain_priv *priv = to_priv(kobj_to_domain(kobj));
 
 	pvhv_evtchn_free(&priv->dom);
+	pvhv_gfn_maps_free(&priv->dom);
 	pvhv_gnttab_free(&priv->dom);
 	/* The binding hash is walked under RCU. */
 	kfree_rcu(priv, rcu);
@@ -302,6 +303,7 @@ void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm)
 		if (ops->teardown)
 			ops->teardown(dom, kvm);
 	mutex_unlock(&pvhv_domain_ops_lock);
+	pvhv_gfn_maps_teardown(dom);
 	pvhv_gnttab_teardown(dom, kvm);
 	pvhv_evtchn_teardown(dom, kvm);
 }
@@ -508,8 +510,12 @@ int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom)
 	return 0;
 }
 
-int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
-		       struct pvhv_frame_pin *pin)
+/*
+ * The pvhvfs file and frame behind @gfn in the batch's VM: @b->vma, or
+ * -EFAULT (no memslot) or -EPERM (not this domain's pvhvfs memory).
+ */
+static int pvhv_pin_batch_vma(struct pvhv_pin_batch *b, u64 gfn,
+			      unsigned long *hvap)
 {
 	struct vm_area_struct *vma = b->vma;
 	struct pvhv_mem *mem;
@@ -534,10 +540,49 @@ int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
 			return -EPERM;
 		b->vma = vma;	/* consecutive frames: usually the same one */
 	}
-	mem = pvhvfs_file_mem(vma->vm_file);
-	return pvhv_mem_pin(file_inode(vma->vm_file), mem,
-			    vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT),
-			    pin);
+	*hvap = hva;
+	return 0;
+}
+
+static pgoff_t pvhv_vma_pgoff(struct vm_area_struct *vma, unsigned long hva)
+{
+	return vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
+}
+
+int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
+		       struct pvhv_frame_pin *pin)
+{
+	unsigned long hva;
+	int ret;
+
+	ret = pvhv_pin_batch_vma(b, gfn, &hva);
+	if (ret)
+		return ret;
+	return pvhv_mem_pin(file_inode(b->vma->vm_file),
+			    pvhvfs_file_mem(b->vma->vm_file),
+			    pvhv_vma_pgoff(b->vma, hva), pin);
+}
+
+int pvhv_domain_gfn_frame(struct pvhv_domain *dom, u64 gfn,
+			  struct inode **inode, struct pvhv_mem **mem,
+			  pgoff_t *idx)
+{
+	struct pvhv_pin_batch b;
+	unsigned long hva;
+	int ret;
+
+	ret = pvhv_pin_batch_begin(&b, dom);
+	if (ret)
+		return ret;
+	ret = pvhv_pin_batch_vma(&b, gfn, &hva);
+	if (!ret) {
+		*inode = file_inode(b.vma->vm_file);
+		ihold(*inode);
+		*mem = pvhvfs_file_mem(b.vma->vm_file);
+		*idx = pvhv_vma_pgoff(b.vma, hva);
+	}
+	pvhv_pin_batch_end(&b);
+	return ret;
 }
 
 void pvhv_pin_batch_end(struct pvhv_pin_batch *b)

@@ -25,7 +25,9 @@ struct kvm_vcpu;
 struct inode;
 struct pvhv_evtchn;
 struct pvhv_gnttab;
+struct pvhv_gfn_maps;
 struct pvhv_frame_pin;
+struct pvhv_mem;
 struct pvhv_vbd_dom;
 struct pvhv_domain;
 
@@ -66,6 +68,7 @@ struct pvhv_domain {
 	/* Owned by evtchn.c and grant.c; set once, freed with the domain. */
 	struct pvhv_evtchn *evtchn;
 	struct pvhv_gnttab *gnttab;
+	struct pvhv_gfn_maps *gfn_maps;	/* grant_gfn.c */
 	struct pvhv_vbd_dom *vbd;	/* ring/blkback.c, under its lock */
 
 	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
@@ -114,6 +117,15 @@ struct pvhv_domain *pvhv_domain_from_vcpu(struct kvm_vcpu *vcpu);
  */
 int pvhv_domain_pin_gfn(struct pvhv_domain *dom, u64 gfn,
 			struct pvhv_frame_pin *pin);
+
+/*
+ * The pvhvfs file (with an inode reference for the caller to drop), memory
+ * and page offset of the frame at @gfn of @dom's VM: 0, or what
+ * pvhv_domain_pin_gfn() would fail with.
+ */
+int pvhv_domain_gfn_frame(struct pvhv_domain *dom, u64 gfn,
+			  struct inode **inode, struct pvhv_mem **mem,
+			  pgoff_t *idx);
 
 /*
  * Forget what the guest kernel running in @kvm set up on @dom: stop its

@@ -36,8 +36,24 @@ void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
 {
 	xa_init(&mem->p2m);
 	xa_init(&mem->pins);
+	xa_init(&mem->foreign);
 	atomic_long_set(&mem->frames, 0);
 	mem->dom = dom;
+}
+
+/*
+ * @page is the P2M entry at @idx.  If it is a foreign frame, drop our
+ * reference on it and return our own parked page instead (or NULL).
+ */
+static struct page *pvhv_mem_unpark(struct pvhv_mem *mem, pgoff_t idx,
+				    struct page *page)
+{
+	void *own = xa_erase(&mem->foreign, idx);
+
+	if (!own)
+		return page;
+	put_page(page);
+	return xa_is_value(own) ? NULL : own;
 }
 
 void pvhv_mem_destroy(struct pvhv_mem *mem)
@@ -47,13 +63,17 @@ void pvhv_mem_destroy(struct pvhv_mem *mem)
 	long n = 0;
 
 	xa_for_each(&mem->p2m, idx, page) {
-		put_page(page);
-		n++;
+		page = pvhv_mem_unpark(mem, idx, page);
+		if (page) {
+			put_page(page);
+			n++;
+		}
 	}
 	xa_destroy(&mem->p2m);
-	/* Pins hold an inode reference: none can be left at eviction. */
+	/* Pins and foreign frames hold an inode reference: none is left. */
 	WARN_ON_ONCE(!xa_empty(&mem->pins));
 	xa_destroy(&mem->pins);
+	xa_destroy(&mem->foreign);
 	pvhv_frames_account(mem, -n);
 }
 
@@ -129,8 +149,12 @@ void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from)
 	pvhv_mem_unmap(inode, from, 0);
 	xa_for_each_start(&mem->p2m, idx, page, from) {
 		xa_erase(&mem->p2m, idx);
-		put_page(page);
-		n++;
+		/* A foreign frame's grant stays mapped until its holder unmaps. */
+		page = pvhv_mem_unpark(mem, idx, page);
+		if (page) {
+			put_page(page);
+			n++;
+		}
 	}
 	pvhv_frames_account(mem, -n);
 }
@@ -150,7 +174,7 @@ int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (xa_load(&mem->pins, idx)) {
+	if (xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -174,7 +198,7 @@ int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 
 	filemap_invalidate_lock(inode->i_mapping);
 	page = xa_load(&mem->p2m, idx);
-	if (page && xa_load(&mem->pins, idx)) {
+	if (page && (xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx))) {
 		ret = -EBUSY;
 	} else if (page) {
 		pvhv_mem_unmap(inode, idx, 1);
@@ -200,6 +224,11 @@ int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	if (idx >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
 		ret = -EFAULT;
+		goto out;
+	}
+	/* Another domain's frame is not ours to hand out again. */
+	if (xa_load(&mem->foreign, idx)) {
+		ret = -EPERM;
 		goto out;
 	}
 	page = pvhv_mem_get_frame(mem, idx);
@@ -244,4 +273,63 @@ void pvhv_mem_unpin(struct pvhv_frame_pin *pin)
 	put_page(pin->page);
 	iput(pin->inode);
 	memset(pin, 0, sizeof(*pin));
+}
+
+int pvhv_mem_put_foreign(struct inode *inode, struct pvhv_mem *mem,
+			 pgoff_t idx, struct page *page)
+{
+	struct page *own;
+	int ret;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	if (idx >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/* Pinned: the host or another domain holds our own frame there. */
+	if (xa_load(&mem->pins, idx)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	own = xa_load(&mem->p2m, idx);
+	ret = xa_insert(&mem->foreign, idx, own ?: xa_mk_value(0), GFP_KERNEL);
+	if (ret)	/* -EBUSY: already foreign */
+		goto out;
+	ret = xa_err(xa_store(&mem->p2m, idx, page, GFP_KERNEL));
+	if (ret) {
+		xa_erase(&mem->foreign, idx);
+		goto out;
+	}
+	get_page(page);
+	/* The next access, by the VMM or through KVM, faults @page in. */
+	pvhv_mem_unmap(inode, idx, 1);
+out:
+	filemap_invalidate_unlock(inode->i_mapping);
+	return ret;
+}
+
+int pvhv_mem_drop_foreign(struct inode *inode, struct pvhv_mem *mem,
+			  pgoff_t idx)
+{
+	struct page *page;
+	void *own;
+	int ret = 0;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	own = xa_load(&mem->foreign, idx);
+	if (!own) {
+		ret = -ENOENT;	/* truncated meanwhile */
+		goto out;
+	}
+	pvhv_mem_unmap(inode, idx, 1);
+	page = xa_load(&mem->p2m, idx);
+	if (xa_is_value(own))
+		xa_erase(&mem->p2m, idx);
+	else
+		xa_store(&mem->p2m, idx, own, GFP_KERNEL);	/* no allocation */
+	xa_erase(&mem->foreign, idx);
+	put_page(page);
+out:
+	filemap_invalidate_unlock(inode->i_mapping);
+	return ret;
 }

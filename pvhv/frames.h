@@ -29,6 +29,12 @@ struct pvhv_mem {
 	atomic_long_t frames;		/* entries in p2m */
 	struct pvhv_domain *dom;	/* owner; holds a reference */
 	struct xarray pins;		/* pgoff -> xa_mk_value(pin count) */
+	/*
+	 * pgoff -> our own page parked while another domain's frame is in
+	 * the P2M (a grant mapped into our guest-physical space), or
+	 * xa_mk_value(0) if we had none there.
+	 */
+	struct xarray foreign;
 };
 
 /*
@@ -55,8 +61,21 @@ int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
 int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
 
 /*
+ * Put @page, a frame of another domain the caller holds pinned, in place of
+ * frame @idx (kept aside) until pvhv_mem_drop_foreign().  Sleeps.  Returns
+ * 0, -EFAULT beyond the end of the file, -EBUSY if frame @idx is pinned or
+ * already foreign, or -ENOMEM.
+ */
+int pvhv_mem_put_foreign(struct inode *inode, struct pvhv_mem *mem,
+			 pgoff_t idx, struct page *page);
+/* Give frame @idx back its own page; -ENOENT if it was not foreign. */
+int pvhv_mem_drop_foreign(struct inode *inode, struct pvhv_mem *mem,
+			  pgoff_t idx);
+
+/*
  * Pin frame @idx of @inode's memory, allocating it if need be.  Sleeps.
- * Returns 0, -EFAULT beyond the end of the file, or -ENOMEM.
+ * Returns 0, -EFAULT beyond the end of the file, -EPERM if the frame is
+ * another domain's (foreign), or -ENOMEM.
  */
 int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 		 struct pvhv_frame_pin *pin);

@@ -46,6 +46,13 @@ int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
 			bool write, struct pvhv_grant_map *maps, unsigned int n);
 void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n);
 
+/* grant_gfn.c: grants mapped into a grantee's guest-physical space. */
+int pvhv_gfn_maps_init(void);
+void pvhv_gfn_maps_exit(void);
+/* Undo every mapping @dom made (its kernel is gone). */
+void pvhv_gfn_maps_teardown(struct pvhv_domain *dom);
+void pvhv_gfn_maps_free(struct pvhv_domain *dom);
+
 void pvhv_gnttab_teardown(struct pvhv_domain *dom, struct kvm *kvm);
 void pvhv_gnttab_free(struct pvhv_domain *dom);
 

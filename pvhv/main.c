@@ -37,9 +37,12 @@ static int __init pvhv_init(void)
 	ret = pvhv_gnttab_init();
 	if (ret)
 		goto err_evtchn;
-	ret = pvhv_blkback_init();
+	ret = pvhv_gfn_maps_init();
 	if (ret)
 		goto err_gnttab;
+	ret = pvhv_blkback_init();
+	if (ret)
+		goto err_gfn_maps;
 	ret = pvhvfs_init();
 	if (ret)
 		goto err_blkback;
@@ -56,6 +59,8 @@ err_fs:
 	pvhvfs_exit();
 err_blkback:
 	pvhv_blkback_exit();
+err_gfn_maps:
+	pvhv_gfn_maps_exit();
 err_gnttab:
 	pvhv_gnttab_exit();
 err_evtchn:
@@ -74,6 +79,7 @@ static void __exit pvhv_exit(void)
 	pvhv_kvm_hook_exit();
 	pvhvfs_exit();
 	pvhv_blkback_exit();
+	pvhv_gfn_maps_exit();
 	pvhv_gnttab_exit();
 	pvhv_evtchn_exit();
 	pvhv_hc_base_exit();

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Grant tables between two PV mini-guests: registration, grant copy in
- * both directions, read-only grants, end of access, every validation error,
- * pinned table frames and teardown.
+ * both directions, grants mapped into the grantee's guest-physical space,
+ * read-only grants, end of access, every validation error, pinned table
+ * frames and teardown.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #define OPS_GPA		GPAGE(2)	/* gnttab_copy operations */
 #define SRC_GPA		GPAGE(3)	/* a frame A grants */
 #define DST_GPA		GPAGE(4)	/* a frame of B's own */
+#define MAP_GPA		GPAGE(6)	/* where B maps A's frame */
 
 #define GFN(gpa)	((gpa) >> 12)
 
@@ -294,6 +296,136 @@ TEST_F(pair, setup_validation)
 	EXPECT_EQ(PVHV_GRANTS_PER_FRAME, setup_table(self->b, GPAGE(5)));
 	EXPECT_EQ(0, gdo(self->b, G_WRITE, TABLE_GPA, 1, 0));
 	EXPECT_EQ(0, ioctl(self->b->mem_fd, PVHV_IOC_FRAME_OP, &fop));
+}
+
+static long map_gfn(struct minivm *vm, long domid, long ref, uint64_t gpa)
+{
+	return ghc(vm, PVHV_HC_GNTTAB_MAP_GFN, domid, ref, gpa, 0);
+}
+
+/*
+ * B maps A's frame at MAP_GPA: both guests see each other's stores through
+ * their own stage-2 tables, and B's own frame comes back on unmap.
+ */
+TEST_F(pair, map_into_guest_physical_space)
+{
+	long pinned0 = pvhv_sysfs_long("frames_pinned");
+
+	EXPECT_EQ(0, gdo(self->b, G_WRITE, MAP_GPA, 0xb0b0, 0));
+	EXPECT_EQ(0, gdo(self->a, G_WRITE, SRC_GPA, 0xa0a0, 0));
+	grant(self->a, 5, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, map_gfn(self->b, self->ida, 5, MAP_GPA));
+	EXPECT_EQ(1, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(pinned0 + 1, pvhv_sysfs_long("frames_pinned"));
+	EXPECT_EQ(1, gt_stat(self->a, "mapped"));
+
+	EXPECT_EQ(0xa0a0, gdo(self->b, G_READ, MAP_GPA, 0, 0));
+	EXPECT_EQ(0, gdo(self->b, G_WRITE, MAP_GPA + 8, 0xb1b1, 0));
+	EXPECT_EQ(0xb1b1, gdo(self->a, G_READ, SRC_GPA + 8, 0, 0));
+	EXPECT_EQ(0, gdo(self->a, G_WRITE, SRC_GPA + 16, 0xa1a1, 0));
+	EXPECT_EQ(0xa1a1, gdo(self->b, G_READ, MAP_GPA + 16, 0, 0));
+	/* B's VMM sees A's frame there too. */
+	EXPECT_EQ(0xa0a0, *(uint64_t *)minivm_hva(self->b, MAP_GPA));
+
+	/* Mapped: A cannot take the grant back, B cannot stack mappings. */
+	EXPECT_EQ(-PVHV_EBUSY, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 5, 0, 0, 0));
+	EXPECT_EQ(-PVHV_EBUSY, map_gfn(self->b, self->ida, 5, MAP_GPA));
+	/* ... nor make it a grant table or hand it on to a backend. */
+	EXPECT_EQ(-PVHV_EPERM, setup_table(self->b, MAP_GPA));
+
+	EXPECT_EQ(0, ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
+	EXPECT_EQ(0xb0b0, gdo(self->b, G_READ, MAP_GPA, 0, 0));
+	EXPECT_EQ(0xa0a0, gdo(self->a, G_READ, SRC_GPA, 0, 0));
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(pinned0, pvhv_sysfs_long("frames_pinned"));
+	EXPECT_EQ(-PVHV_ENOENT,
+		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
+	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 5, 0, 0, 0));
+}
+
+TEST_F(pair, map_gfn_validation)
+{
+	long pinned0 = pvhv_sysfs_long("frames_pinned");
+
+	grant(self->a, 6, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	grant(self->a, 7, self->idb, SRC_GPA,
+	      PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
+	grant(self->a, 8, self->ida, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	EXPECT_EQ(-PVHV_EINVAL, map_gfn(self->b, self->ida, 6, MAP_GPA + 8));
+	EXPECT_EQ(-PVHV_EINVAL, ghc(self->b, PVHV_HC_GNTTAB_MAP_GFN, self->ida,
+				    6, MAP_GPA, 1));
+	EXPECT_EQ(-PVHV_EINVAL, map_gfn(self->b, self->idb, 6, MAP_GPA));
+	EXPECT_EQ(-PVHV_ESRCH, map_gfn(self->b, 1000000, 6, MAP_GPA));
+	EXPECT_EQ(-PVHV_ESRCH, map_gfn(self->b, PVHV_DOMID_HOST, 6, MAP_GPA));
+	EXPECT_EQ(-PVHV_EINVAL, map_gfn(self->b, self->ida,
+					PVHV_GRANTS_PER_FRAME, MAP_GPA));
+	EXPECT_EQ(-PVHV_EPERM, map_gfn(self->b, self->ida, 8, MAP_GPA));
+	EXPECT_EQ(-PVHV_EPERM, map_gfn(self->b, self->ida, 9, MAP_GPA));
+	EXPECT_EQ(-PVHV_EACCES, map_gfn(self->b, self->ida, 7, MAP_GPA));
+	EXPECT_EQ(-PVHV_EFAULT, map_gfn(self->b, self->ida, 6, 1UL << 40));
+	/* B's own grant table frame is pinned: it cannot be replaced. */
+	ASSERT_EQ(PVHV_GRANTS_PER_FRAME, setup_table(self->b, TABLE_GPA));
+	EXPECT_EQ(-PVHV_EBUSY, map_gfn(self->b, self->ida, 6, TABLE_GPA));
+	EXPECT_EQ(-PVHV_EINVAL,
+		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA + 1, 0, 0, 0));
+	EXPECT_EQ(-PVHV_ENOENT,
+		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
+	/* Nothing half done: only B's table frame is new. */
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(pinned0 + 1, pvhv_sysfs_long("frames_pinned"));
+	EXPECT_EQ(0, gt_stat(self->a, "mapped"));
+}
+
+/* Wait for every host hold to go, as after a guest's end. */
+static int wait_released(long pinned0)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!pvhv_sysfs_long("grants_mapped") &&
+		    pvhv_sysfs_long("frames_pinned") == pinned0)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* The grantee goes with a mapping: the granter gets its grant back. */
+TEST_F(pair, grantee_dies_while_mapped)
+{
+	long pinned0 = pvhv_sysfs_long("frames_pinned");
+
+	grant(self->a, 5, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, map_gfn(self->b, self->ida, 5, MAP_GPA));
+	EXPECT_EQ(0, gdo(self->b, G_WRITE, MAP_GPA, 0x5151, 0));
+	minivm_destroy(self->b);
+	self->b = NULL;
+	EXPECT_EQ(0, wait_released(pinned0));
+	EXPECT_EQ(0x5151, gdo(self->a, G_READ, SRC_GPA, 0, 0));
+	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 5, 0, 0, 0));
+}
+
+/*
+ * The granter goes first: as in Xen, the grantee keeps the frame until it
+ * unmaps it; then nothing is left.  A soft reset of the grantee unmaps too.
+ */
+TEST_F(pair, granter_dies_while_mapped)
+{
+	long pinned0 = pvhv_sysfs_long("frames_pinned");
+
+	EXPECT_EQ(0, gdo(self->a, G_WRITE, SRC_GPA, 0x6161, 0));
+	grant(self->a, 5, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, map_gfn(self->b, self->ida, 5, MAP_GPA));
+	pinned0 -= 1;	/* A's grant table frame goes with A */
+	minivm_destroy(self->a);
+	self->a = NULL;
+	usleep(100000);
+	EXPECT_EQ(0x6161, gdo(self->b, G_READ, MAP_GPA, 0, 0));
+	EXPECT_EQ(1, pvhv_sysfs_long("grants_mapped"));
+	EXPECT_EQ(0, ghc(self->b, PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+	EXPECT_EQ(0, wait_released(pinned0));
+	EXPECT_EQ(-PVHV_ENOENT,
+		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
 }
 
 TEST(teardown_unpins_tables)

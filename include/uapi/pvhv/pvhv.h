@@ -90,10 +90,20 @@
  * gnttab_copy(gpa, count): perform count (1..PVHV_GNTTAB_COPY_MAX) struct
  *   pvhv_gnttab_copy operations at gpa (in one page), writing each one's
  *   status back.  Returns the number of operations that failed.
+ * gnttab_map_gfn(domid, ref, gpa, flags): put the frame that domain domid
+ *   granted us (read-write) under ref at our guest-physical address gpa
+ *   (page aligned), in place of our own frame there, which comes back on
+ *   unmap.  flags is 0.  At most PVHV_GNTTAB_MAX_GFN_MAPS at once.
+ *   Returns 0.
+ * gnttab_unmap_gfn(gpa): undo gnttab_map_gfn at gpa.  Returns 0.
  */
 #define PVHV_HC_GNTTAB_SETUP		PVHV_HC(16)
 #define PVHV_HC_GNTTAB_END_ACCESS	PVHV_HC(17)
 #define PVHV_HC_GNTTAB_COPY		PVHV_HC(18)
+#define PVHV_HC_GNTTAB_MAP_GFN		PVHV_HC(19)
+#define PVHV_HC_GNTTAB_UNMAP_GFN	PVHV_HC(20)
+
+#define PVHV_GNTTAB_MAX_GFN_MAPS	1024
 
 /* Virtual block devices (include/uapi/pvhv/blkif.h). */
 #define PVHV_HC_VBD_INFO		PVHV_HC(24)
