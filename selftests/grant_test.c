@@ -428,6 +428,40 @@ TEST_F(pair, granter_dies_while_mapped)
 		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
 }
 
+/* A guest cannot make pvhv hold more than PVHV_GNTTAB_MAX_GFN_MAPS. */
+TEST_F(pair, map_gfn_limit)
+{
+	uint64_t *list = minivm_hva(self->a, LIST_GPA);
+	struct pvhv_grant_entry *e = minivm_hva(self->a, GPAGE(10));
+	long pinned0 = pvhv_sysfs_long("frames_pinned");
+	int i, n = PVHV_GNTTAB_MAX_GFN_MAPS + 1, frames = 5;
+
+	/* A: a 5-frame table granting SRC_GPA to B n times. */
+	ASSERT_LE(n, frames * (int)PVHV_GRANTS_PER_FRAME);
+	for (i = 0; i < frames; i++)
+		list[i] = GFN(GPAGE(10 + i));
+	memset(e, 0, frames * 4096);
+	ASSERT_EQ(frames * PVHV_GRANTS_PER_FRAME,
+		  ghc(self->a, PVHV_HC_GNTTAB_SETUP, LIST_GPA, frames, 0, 0));
+	pinned0 += frames - 1;	/* the fixture's one-frame table is replaced */
+	for (i = 0; i < n; i++) {
+		e[i].gfn = GFN(SRC_GPA);
+		e[i].domid = self->idb;
+		e[i].flags = PVHV_GTF_PERMIT_ACCESS;
+	}
+	for (i = 0; i < n - 1; i++)
+		if (map_gfn(self->b, self->ida, i, GPAGE(16 + i)))
+			break;
+	EXPECT_EQ(n - 1, i);
+	EXPECT_EQ(-PVHV_ENOSPC, map_gfn(self->b, self->ida, n - 1,
+					GPAGE(16 + n - 1)));
+	EXPECT_EQ(n - 1, pvhv_sysfs_long("grants_mapped"));
+	/* All of them go with B. */
+	minivm_destroy(self->b);
+	self->b = NULL;
+	EXPECT_EQ(0, wait_released(pinned0));
+}
+
 TEST(teardown_unpins_tables)
 {
 	struct minivm *vm;
