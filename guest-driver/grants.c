@@ -102,7 +102,7 @@ void pvhv_grants_exit(void)
 	 * pvhv reads the table frames until the VM goes away or a new table
 	 * replaces them (the next load of this module).  Reused for anything
 	 * else, their contents could read as grants to other domains, so
-	 * they stay allocated, empty: 32 KiB per unload.
+	 * they stay allocated, empty: 64 KiB per unload.
 	 */
 	int i;
 

@@ -56,6 +56,15 @@ static struct page *pvhv_mem_unpark(struct pvhv_mem *mem, pgoff_t idx,
 	return xa_is_value(own) ? NULL : own;
 }
 
+/*
+ * Frame @idx is held: pinned by the host, or another domain's frame in
+ * our P2M.  Neither may be relocated, discarded or replaced.
+ */
+static bool pvhv_mem_frame_held(struct pvhv_mem *mem, pgoff_t idx)
+{
+	return xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx);
+}
+
 void pvhv_mem_destroy(struct pvhv_mem *mem)
 {
 	struct page *page;
@@ -174,7 +183,7 @@ int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx)) {
+	if (pvhv_mem_frame_held(mem, idx)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -198,7 +207,7 @@ int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 
 	filemap_invalidate_lock(inode->i_mapping);
 	page = xa_load(&mem->p2m, idx);
-	if (page && (xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx))) {
+	if (page && pvhv_mem_frame_held(mem, idx)) {
 		ret = -EBUSY;
 	} else if (page) {
 		pvhv_mem_unmap(inode, idx, 1);
@@ -286,14 +295,14 @@ int pvhv_mem_put_foreign(struct inode *inode, struct pvhv_mem *mem,
 		ret = -EFAULT;
 		goto out;
 	}
-	/* Pinned: the host or another domain holds our own frame there. */
-	if (xa_load(&mem->pins, idx)) {
+	/* Pinned (the host holds our own frame there) or already foreign. */
+	if (pvhv_mem_frame_held(mem, idx)) {
 		ret = -EBUSY;
 		goto out;
 	}
 	own = xa_load(&mem->p2m, idx);
 	ret = xa_insert(&mem->foreign, idx, own ?: xa_mk_value(0), GFP_KERNEL);
-	if (ret)	/* -EBUSY: already foreign */
+	if (ret)
 		goto out;
 	ret = xa_err(xa_store(&mem->p2m, idx, page, GFP_KERNEL));
 	if (ret) {
