@@ -256,6 +256,11 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (!ret && ops->create)
 			ret = ops->create(dom);
+	/* destroy() copes with a domain its create() never saw. */
+	if (ret)
+		list_for_each_entry(ops, &pvhv_domain_ops_list, node)
+			if (ops->destroy)
+				ops->destroy(dom);
 	mutex_unlock(&pvhv_domain_ops_lock);
 	if (ret) {
 		xa_erase(&pvhv_domain_ids, dom->id);
@@ -563,24 +568,35 @@ int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
 			    pvhv_vma_pgoff(b->vma, hva), pin);
 }
 
+int pvhv_pin_batch_frame(struct pvhv_pin_batch *b, u64 gfn,
+			 struct inode **inode, struct pvhv_mem **mem,
+			 pgoff_t *idx)
+{
+	unsigned long hva;
+	int ret;
+
+	ret = pvhv_pin_batch_vma(b, gfn, &hva);
+	if (ret)
+		return ret;
+	*inode = file_inode(b->vma->vm_file);
+	*mem = pvhvfs_file_mem(b->vma->vm_file);
+	*idx = pvhv_vma_pgoff(b->vma, hva);
+	return 0;
+}
+
 int pvhv_domain_gfn_frame(struct pvhv_domain *dom, u64 gfn,
 			  struct inode **inode, struct pvhv_mem **mem,
 			  pgoff_t *idx)
 {
 	struct pvhv_pin_batch b;
-	unsigned long hva;
 	int ret;
 
 	ret = pvhv_pin_batch_begin(&b, dom);
 	if (ret)
 		return ret;
-	ret = pvhv_pin_batch_vma(&b, gfn, &hva);
-	if (!ret) {
-		*inode = file_inode(b.vma->vm_file);
+	ret = pvhv_pin_batch_frame(&b, gfn, inode, mem, idx);
+	if (!ret)
 		ihold(*inode);
-		*mem = pvhvfs_file_mem(b.vma->vm_file);
-		*idx = pvhv_vma_pgoff(b.vma, hva);
-	}
 	pvhv_pin_batch_end(&b);
 	return ret;
 }

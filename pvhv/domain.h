@@ -14,10 +14,12 @@
 #ifndef _PVHV_DOMAIN_H
 #define _PVHV_DOMAIN_H
 
+#include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/spinlock.h>
 #include <linux/ratelimit.h>
 #include <linux/hashtable.h>
+#include <asm/page.h>
 #include <pvhv/pvhv.h>
 
 struct kvm;
@@ -29,6 +31,7 @@ struct pvhv_gfn_maps;
 struct pvhv_frame_pin;
 struct pvhv_mem;
 struct pvhv_vbd_dom;
+struct pvhv_balloon_dom;
 struct pvhv_domain;
 
 /*
@@ -38,7 +41,9 @@ struct pvhv_domain;
  *	work item), or a new kernel in it asked for a reset (from its
  *	hypercall).  Runs before the domain's event channels and grants are
  *	torn down.
- * destroy: the domain itself is going away (its last file is gone).
+ * destroy: the domain itself is going away (its last file is gone), or
+ *	another component's create() failed; must cope with a domain that
+ *	its own create() never saw.
  */
 struct pvhv_domain_ops {
 	struct list_head node;
@@ -71,6 +76,16 @@ struct pvhv_domain {
 	struct pvhv_gfn_maps *gfn_maps;	/* grant_gfn.c */
 	struct pvhv_vbd_dom *vbd;	/* ring/blkback.c, under its lock */
 
+	/*
+	 * The reservation: frames handed back by the balloon (all files), the
+	 * cap on size - ballooned in pages (0: the size), and ballooned frames
+	 * that an access took back.  Policy and targets live in balloon/.
+	 */
+	atomic_long_t ballooned;
+	atomic_long_t max_pages;
+	atomic_long_t ballooned_touched;
+	struct pvhv_balloon_dom *balloon;	/* balloon/ */
+
 	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
 	atomic64_t hc_count[PVHV_HC_COUNT];
 
@@ -79,6 +94,21 @@ struct pvhv_domain {
 	char console[PVHV_CONSOLE_BUF];	/* ring, console_len % size is next */
 	struct ratelimit_state console_rs;
 };
+
+/* The domain's memory in pages, ballooned frames included. */
+static inline long pvhv_domain_pages(struct pvhv_domain *dom)
+{
+	return DIV_ROUND_UP(atomic64_read(&dom->size), PAGE_SIZE);
+}
+
+/* What size - ballooned may grow to: max_pages, or the size if lower. */
+static inline long pvhv_domain_max_pages(struct pvhv_domain *dom)
+{
+	long max = atomic_long_read(&dom->max_pages);
+	long size = pvhv_domain_pages(dom);
+
+	return max && max < size ? max : size;
+}
 
 int pvhv_domains_init(struct kobject *parent);
 void pvhv_domains_exit(void);
@@ -149,6 +179,13 @@ struct pvhv_pin_batch {
 int pvhv_pin_batch_begin(struct pvhv_pin_batch *b, struct pvhv_domain *dom);
 int pvhv_pin_batch_gfn(struct pvhv_pin_batch *b, u64 gfn,
 		       struct pvhv_frame_pin *pin);
+/*
+ * The file, memory and page offset of the frame at @gfn, valid until end()
+ * (no inode reference is taken): 0 or what gfn() would fail with first.
+ */
+int pvhv_pin_batch_frame(struct pvhv_pin_batch *b, u64 gfn,
+			 struct inode **inode, struct pvhv_mem **mem,
+			 pgoff_t *idx);
 void pvhv_pin_batch_end(struct pvhv_pin_batch *b);
 
 void pvhv_domain_console_write(struct pvhv_domain *dom, const char *buf,

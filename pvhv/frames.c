@@ -14,6 +14,12 @@
 
 static atomic_long_t pvhv_frames_total = ATOMIC_LONG_INIT(0);
 static atomic_long_t pvhv_frames_pinned = ATOMIC_LONG_INIT(0);
+static atomic_long_t pvhv_frames_ballooned = ATOMIC_LONG_INIT(0);
+
+long pvhv_frames_ballooned_global(void)
+{
+	return atomic_long_read(&pvhv_frames_ballooned);
+}
 
 long pvhv_frames_pinned_global(void)
 {
@@ -37,6 +43,7 @@ void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
 	xa_init(&mem->p2m);
 	xa_init(&mem->pins);
 	xa_init(&mem->foreign);
+	xa_init(&mem->ballooned);
 	atomic_long_set(&mem->frames, 0);
 	mem->dom = dom;
 }
@@ -65,6 +72,26 @@ static bool pvhv_mem_frame_held(struct pvhv_mem *mem, pgoff_t idx)
 	return xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx);
 }
 
+static void pvhv_balloon_account(struct pvhv_mem *mem, long delta)
+{
+	atomic_long_add(delta, &mem->dom->ballooned);
+	atomic_long_add(delta, &pvhv_frames_ballooned);
+}
+
+/* Forget the balloon marks at and beyond @from. */
+static void pvhv_mem_forget_ballooned(struct pvhv_mem *mem, pgoff_t from)
+{
+	unsigned long idx;
+	void *entry;
+	long n = 0;
+
+	xa_for_each_start(&mem->ballooned, idx, entry, from) {
+		xa_erase(&mem->ballooned, idx);
+		n++;
+	}
+	pvhv_balloon_account(mem, -n);
+}
+
 void pvhv_mem_destroy(struct pvhv_mem *mem)
 {
 	struct page *page;
@@ -83,22 +110,56 @@ void pvhv_mem_destroy(struct pvhv_mem *mem)
 	WARN_ON_ONCE(!xa_empty(&mem->pins));
 	xa_destroy(&mem->pins);
 	xa_destroy(&mem->foreign);
+	pvhv_mem_forget_ballooned(mem, 0);
+	xa_destroy(&mem->ballooned);
 	pvhv_frames_account(mem, -n);
 }
 
-/* The frame at @idx, allocated zeroed on first use. */
-static struct page *pvhv_mem_get_frame(struct pvhv_mem *mem, pgoff_t idx)
+/*
+ * Let the domain's reservation (size - ballooned pages) grow by one page if
+ * it stays within @limit pages.
+ */
+static bool pvhv_domain_reserve(struct pvhv_domain *dom, long limit)
 {
-	struct page *page, *old;
+	long size = pvhv_domain_pages(dom);
+	long b = atomic_long_read(&dom->ballooned);
 
-	page = xa_load(&mem->p2m, idx);
-	if (page)
-		return page;
+	do {
+		if (b <= 0 || size - b >= limit)
+			return false;
+	} while (!atomic_long_try_cmpxchg(&dom->ballooned, &b, b - 1));
+	return true;
+}
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	/* Another vCPU or thread may have faulted the same frame meanwhile. */
+/*
+ * Take frame @idx out of the balloon if it is there: 0, or -ENOSPC if the
+ * reservation would go beyond @limit.  The xa_lock orders two takers of
+ * one frame, so that the reservation grows once.
+ */
+static int pvhv_mem_unballoon(struct pvhv_mem *mem, pgoff_t idx, long limit)
+{
+	int ret = 0;
+
+	xa_lock(&mem->ballooned);
+	if (!xa_load(&mem->ballooned, idx))
+		goto out;
+	if (pvhv_domain_reserve(mem->dom, limit)) {
+		__xa_erase(&mem->ballooned, idx);
+		atomic_long_dec(&pvhv_frames_ballooned);
+	} else {
+		ret = -ENOSPC;
+	}
+out:
+	xa_unlock(&mem->ballooned);
+	return ret;
+}
+
+/* Put new @page at @idx unless a racing fault did first: the winner. */
+static struct page *pvhv_mem_insert(struct pvhv_mem *mem, pgoff_t idx,
+				    struct page *page)
+{
+	struct page *old;
+
 	old = xa_cmpxchg(&mem->p2m, idx, NULL, page, GFP_KERNEL);
 	if (old) {
 		__free_page(page);
@@ -106,6 +167,31 @@ static struct page *pvhv_mem_get_frame(struct pvhv_mem *mem, pgoff_t idx)
 	}
 	pvhv_frames_account(mem, 1);
 	return page;
+}
+
+/*
+ * The frame at @idx, allocated zeroed on first use.  A ballooned frame
+ * comes back only within the domain's maximum: -EFAULT otherwise.
+ */
+static struct page *pvhv_mem_get_frame(struct pvhv_mem *mem, pgoff_t idx)
+{
+	struct pvhv_domain *dom = mem->dom;
+	struct page *page;
+
+	page = xa_load(&mem->p2m, idx);
+	if (page)
+		return page;
+
+	if (xa_load(&mem->ballooned, idx)) {
+		if (pvhv_mem_unballoon(mem, idx, pvhv_domain_max_pages(dom)))
+			return ERR_PTR(-EFAULT);
+		atomic_long_inc(&dom->ballooned_touched);
+	}
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	/* Another vCPU or thread may have faulted the same frame meanwhile. */
+	return pvhv_mem_insert(mem, idx, page);
 }
 
 vm_fault_t pvhv_mem_fault(struct vm_fault *vmf, struct pvhv_mem *mem)
@@ -166,6 +252,7 @@ void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from)
 		}
 	}
 	pvhv_frames_account(mem, -n);
+	pvhv_mem_forget_ballooned(mem, from);
 }
 
 int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
@@ -341,4 +428,94 @@ int pvhv_mem_drop_foreign(struct inode *inode, struct pvhv_mem *mem,
 out:
 	filemap_invalidate_unlock(inode->i_mapping);
 	return ret;
+}
+
+/* ---- the balloon ---- */
+
+static int pvhv_mem_balloon_state(struct inode *inode, struct pvhv_mem *mem,
+				  pgoff_t idx, bool in)
+{
+	if (idx >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
+		return -EFAULT;
+	if (xa_load(&mem->foreign, idx))
+		return -EPERM;
+	if (xa_load(&mem->pins, idx))
+		return -EBUSY;
+	if (!xa_load(&mem->ballooned, idx) == in)
+		return in ? -EEXIST : -ENOENT;
+	return 0;
+}
+
+int pvhv_mem_balloon_check(struct inode *inode, struct pvhv_mem *mem,
+			   pgoff_t idx, bool in)
+{
+	int ret;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	ret = pvhv_mem_balloon_state(inode, mem, idx, in);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return ret;
+}
+
+long pvhv_mem_balloon_out(struct inode *inode, struct pvhv_mem *mem,
+			  const pgoff_t *idx, unsigned int n)
+{
+	unsigned int done, i, j;
+	struct page *page;
+	long freed = 0;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	for (done = 0; done < n; done++) {
+		if (pvhv_mem_balloon_state(inode, mem, idx[done], false))
+			break;
+		/* Marked first: nothing to undo if the xarray has no memory. */
+		if (xa_err(xa_store(&mem->ballooned, idx[done], xa_mk_value(1),
+				    GFP_KERNEL)))
+			break;
+	}
+	/* One unmap (and one KVM TLB flush) per run of consecutive frames. */
+	for (i = 0; i < done; i = j) {
+		for (j = i + 1; j < done && idx[j] == idx[j - 1] + 1; j++)
+			;
+		pvhv_mem_unmap(inode, idx[i], j - i);
+	}
+	for (i = 0; i < done; i++) {
+		page = xa_erase(&mem->p2m, idx[i]);
+		if (page) {
+			put_page(page);
+			freed++;
+		}
+	}
+	pvhv_frames_account(mem, -freed);
+	pvhv_balloon_account(mem, done);
+	filemap_invalidate_unlock(inode->i_mapping);
+	return done;
+}
+
+long pvhv_mem_balloon_in(struct inode *inode, struct pvhv_mem *mem,
+			 const pgoff_t *idx, unsigned int n, long limit)
+{
+	struct page *page;
+	unsigned int done;
+
+	/* Like a fault: only removal (exclusive) is kept out. */
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	for (done = 0; done < n; done++) {
+		if (pvhv_mem_balloon_state(inode, mem, idx[done], true))
+			break;
+		page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
+		if (!page)
+			break;
+		if (pvhv_mem_unballoon(mem, idx[done], limit)) {
+			__free_page(page);
+			break;
+		}
+		/* Ours now, unless a racing touch populated it first. */
+		if (IS_ERR(pvhv_mem_insert(mem, idx[done], page))) {
+			done++;		/* out of the balloon all the same */
+			break;
+		}
+	}
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return done;
 }

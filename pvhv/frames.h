@@ -35,6 +35,8 @@ struct pvhv_mem {
 	 * xa_mk_value(0) if we had none there.
 	 */
 	struct xarray foreign;
+	/* pgoff -> xa_mk_value(1): handed back by the balloon (no page). */
+	struct xarray ballooned;
 };
 
 /*
@@ -81,6 +83,31 @@ int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 		 struct pvhv_frame_pin *pin);
 /* Undo pvhv_mem_pin(); process context.  An empty pin is ignored. */
 void pvhv_mem_unpin(struct pvhv_frame_pin *pin);
+
+/*
+ * The balloon.  A ballooned frame has no page; touching it takes it back
+ * if the domain's reservation allows (pvhv_domain_reserve()), else the
+ * access fails (SIGBUS for a mapping, -EFAULT for a pin).
+ *
+ * pvhv_mem_balloon_check(): could frame @idx be ballooned (@in false) or
+ * populated (@in true)?  0, -EFAULT beyond the end of the file, -EPERM
+ * another domain's frame, -EBUSY pinned, -ENOENT already ballooned,
+ * -EEXIST not ballooned.  A hint only: the state may change at once.
+ *
+ * pvhv_mem_balloon_out() / _in(): balloon, or populate, frames @idx[0..n)
+ * in order, stopping at the first one that fails the check (or, for _in,
+ * once the reservation would exceed @limit pages, or on -ENOMEM).
+ * Sleep.  Return how many were done.
+ */
+int pvhv_mem_balloon_check(struct inode *inode, struct pvhv_mem *mem,
+			   pgoff_t idx, bool in);
+long pvhv_mem_balloon_out(struct inode *inode, struct pvhv_mem *mem,
+			  const pgoff_t *idx, unsigned int n);
+long pvhv_mem_balloon_in(struct inode *inode, struct pvhv_mem *mem,
+			 const pgoff_t *idx, unsigned int n, long limit);
+
+/* Frames ballooned, all domains. */
+long pvhv_frames_ballooned_global(void);
 
 /* Frames pinned by the host, all domains. */
 long pvhv_frames_pinned_global(void);

@@ -17,6 +17,7 @@
 #include "evtchn.h"
 #include "grant.h"
 #include "../ring/blkback.h"
+#include "../balloon/balloon.h"
 
 static int __init pvhv_init(void)
 {
@@ -43,9 +44,12 @@ static int __init pvhv_init(void)
 	ret = pvhv_blkback_init();
 	if (ret)
 		goto err_gfn_maps;
-	ret = pvhvfs_init();
+	ret = pvhv_balloon_init();
 	if (ret)
 		goto err_blkback;
+	ret = pvhvfs_init();
+	if (ret)
+		goto err_balloon;
 	ret = pvhv_kvm_hook_init();
 	if (ret)
 		goto err_fs;
@@ -57,6 +61,8 @@ static int __init pvhv_init(void)
 
 err_fs:
 	pvhvfs_exit();
+err_balloon:
+	pvhv_balloon_exit();
 err_blkback:
 	pvhv_blkback_exit();
 err_gfn_maps:
@@ -78,6 +84,7 @@ static void __exit pvhv_exit(void)
 {
 	pvhv_kvm_hook_exit();
 	pvhvfs_exit();
+	pvhv_balloon_exit();
 	pvhv_blkback_exit();
 	pvhv_gfn_maps_exit();
 	pvhv_gnttab_exit();

@@ -59,21 +59,6 @@ static long ev_stat(struct minivm *vm, const char *what)
 			       what);
 }
 
-/* Wait (up to 5 s) for a global counter to reach @want: teardown is async. */
-static long wait_global(const char *what, long want)
-{
-	long v = -1;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		v = pvhv_sysfs_long("%s", what);
-		if (v == want)
-			break;
-		usleep(10000);
-	}
-	return v;
-}
-
 FIXTURE(pair) {
 	struct minivm *a, *b;
 	long ida, idb;
@@ -349,8 +334,8 @@ TEST(teardown_releases_everything)
 	struct minivm *a, *b;
 
 	NEED_PVHV();
-	ports0 = wait_global("evtchn_ports", 0);
-	pinned0 = wait_global("frames_pinned", 0);
+	ports0 = pvhv_sysfs_wait("evtchn_ports", 0);
+	pinned0 = pvhv_sysfs_wait("frames_pinned", 0);
 	a = new_vm("TA", false);
 	b = new_vm("TB", false);
 	ASSERT_NE(NULL, a);
@@ -367,15 +352,15 @@ TEST(teardown_releases_everything)
 
 	/* A dies: B's end is unbound again, and A's resources are gone. */
 	minivm_destroy(a);
-	EXPECT_EQ(ports0 + 1, wait_global("evtchn_ports", ports0 + 1));
-	EXPECT_EQ(pinned0 + 1, wait_global("frames_pinned", pinned0 + 1));
+	EXPECT_EQ(ports0 + 1, pvhv_sysfs_wait("evtchn_ports", ports0 + 1));
+	EXPECT_EQ(pinned0 + 1, pvhv_sysfs_wait("frames_pinned", pinned0 + 1));
 	EXPECT_EQ(PVHV_EVTCHN_UNBOUND,
 		  PVHV_EVTCHN_STATUS_STATE(ghc(b, PVHV_HC_EVTCHN_STATUS, pb, 0, 0, 0)));
 	EXPECT_EQ(0, ghc(b, PVHV_HC_EVTCHN_SEND, pb, 0, 0, 0));
 
 	minivm_destroy(b);
-	EXPECT_EQ(ports0, wait_global("evtchn_ports", ports0));
-	EXPECT_EQ(pinned0, wait_global("frames_pinned", pinned0));
+	EXPECT_EQ(ports0, pvhv_sysfs_wait("evtchn_ports", ports0));
+	EXPECT_EQ(pinned0, pvhv_sysfs_wait("frames_pinned", pinned0));
 }
 
 TEST_HARNESS_MAIN

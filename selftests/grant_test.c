@@ -13,6 +13,7 @@
 #include <pvhv/pvhv.h>
 #include <pvhv/pvhvfs.h>
 #include <pvhv/grant.h>
+#include <pvhv/balloon.h>
 
 #include "kselftest_harness.h"
 #include "lib/minivm.h"
@@ -341,6 +342,29 @@ TEST_F(pair, map_into_guest_physical_space)
 	EXPECT_EQ(-PVHV_ENOENT,
 		  ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
 	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 5, 0, 0, 0));
+}
+
+/*
+ * A mapped grant cannot be ballooned by its granter (-EBUSY), nor by the
+ * grantee that holds it in its guest-physical space (-EPERM); once
+ * unmapped, it can.
+ */
+TEST_F(pair, mapped_grant_is_not_ballooned)
+{
+	uint64_t *list_a = minivm_hva(self->a, LIST_GPA);
+	uint64_t *list_b = minivm_hva(self->b, LIST_GPA);
+
+	grant(self->a, 7, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, map_gfn(self->b, self->ida, 7, MAP_GPA));
+	*list_a = GFN(SRC_GPA);
+	*list_b = GFN(MAP_GPA);
+	EXPECT_EQ(-PVHV_EBUSY, ghc(self->a, PVHV_HC_MEM_DECREASE, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(-PVHV_EPERM, ghc(self->b, PVHV_HC_MEM_DECREASE, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(0, ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
+	EXPECT_EQ(1, ghc(self->a, PVHV_HC_MEM_DECREASE, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(1, ghc(self->b, PVHV_HC_MEM_DECREASE, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(1, ghc(self->a, PVHV_HC_MEM_POPULATE, LIST_GPA, 1, 0, 0));
+	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 7, 0, 0, 0));
 }
 
 TEST_F(pair, map_gfn_validation)

@@ -61,6 +61,20 @@ long pvhv_sysfs_long(const char *fmt, ...)
 	return strtol(buf, NULL, 0);
 }
 
+long pvhv_sysfs_wait(const char *what, long want)
+{
+	long v = -1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		v = pvhv_sysfs_long("%s", what);
+		if (v == want)
+			break;
+		usleep(10000);
+	}
+	return v;
+}
+
 int read_text_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;

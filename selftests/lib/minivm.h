@@ -85,6 +85,11 @@ const char *minivm_pvhv_mnt(void);
 int read_text_file(const char *path, char *buf, size_t size);
 /* Read an integer sysfs attribute under /sys/kernel/pvhv; -1 if missing. */
 long pvhv_sysfs_long(const char *fmt, ...);
+/*
+ * Wait (up to 5 s) for the attribute @what under /sys/kernel/pvhv to read
+ * @want, as teardown is asynchronous; the last value read.
+ */
+long pvhv_sysfs_wait(const char *what, long want);
 
 /* ---- guest side ---- */
 

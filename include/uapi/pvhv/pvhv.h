@@ -111,6 +111,38 @@
 #define PVHV_HC_VBD_DISCONNECT		PVHV_HC(26)
 
 /*
+ * Memory reservation, the balloon (include/uapi/pvhv/balloon.h).
+ *
+ * mem_decrease(gpa, count, flags): gpa points at count (1..
+ *   PVHV_MEM_BATCH_MAX) little-endian u64 guest frame numbers (8-byte
+ *   aligned, no duplicates); flags is 0.  The frames are handed back to
+ *   the host, in order.  Every frame is checked first and a bad one fails
+ *   the whole call with nothing done: -PVHV_EFAULT no guest RAM there,
+ *   -PVHV_EPERM not this domain's own frame (another domain's granted
+ *   frame mapped here included), -PVHV_ENOENT already ballooned,
+ *   -PVHV_EBUSY held by the host (a mapped grant, the event channel page,
+ *   a grant table frame, a pinned page table).  A frame that becomes busy
+ *   while the call runs ends it early.  Returns the number of frames
+ *   handed back, from the start of the list.
+ * mem_populate(gpa, count, flags): the same list format; take ballooned
+ *   frames back, zeroed, while current stays within target and max.
+ *   -PVHV_EEXIST for a frame that is not ballooned, otherwise the same
+ *   checks.  Returns the number of frames populated, from the start of
+ *   the list: fewer than count (0 included) once target is reached.
+ * balloon_info(gpa): write struct pvhv_balloon_info at gpa (8-byte
+ *   aligned, within one page).  Returns 0.
+ * balloon_setup(port): raise event channel port (allocated unbound for
+ *   PVHV_DOMID_HOST) whenever the target changes; 0 stops it.  Returns 0.
+ * balloon_report(gpa): the guest's struct pvhv_balloon_stats at gpa
+ *   (8-byte aligned, within one page), shown in sysfs.  Returns 0.
+ */
+#define PVHV_HC_MEM_DECREASE		PVHV_HC(32)
+#define PVHV_HC_MEM_POPULATE		PVHV_HC(33)
+#define PVHV_HC_BALLOON_INFO		PVHV_HC(34)
+#define PVHV_HC_BALLOON_SETUP		PVHV_HC(35)
+#define PVHV_HC_BALLOON_REPORT		PVHV_HC(36)
+
+/*
  * Domain ids.  Every domain has a positive id, shown in
  * /sys/kernel/pvhv/domains/<name>/id; PVHV_HC_DOMID returns the caller's.
  * PVHV_DOMID_HOST names the host's in-kernel backends.
@@ -134,6 +166,7 @@
 #define PVHV_F_GNTTAB		(1ULL << 2)
 #define PVHV_F_VBD		(1ULL << 3)
 #define PVHV_F_SOFT_RESET	(1ULL << 4)
+#define PVHV_F_BALLOON		(1ULL << 5)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The balloon: mem_decrease and mem_populate from a mini-guest, every
+ * validation error, batch semantics, what touching a ballooned frame does
+ * (within max and at max), targets and the guest's channel (info, setup,
+ * report), and teardown of a domain with a half-inflated balloon.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <pvhv/pvhv.h>
+#include <pvhv/balloon.h>
+#include <pvhv/event.h>
+
+#include "kselftest_harness.h"
+#include "lib/minivm.h"
+#include "lib/guest_cmd.h"
+#include "lib/pvhv_test.h"
+
+#define LIST_GPA	GPAGE(0)	/* the frame list, one page */
+#define INFO_GPA	GPAGE(1)	/* balloon_info / balloon_report */
+#define SHARED_GPA	GPAGE(2)	/* event channel shared page */
+#define FIRST		16		/* frames GPAGE(FIRST).. are ballooned */
+#define GFN(gpa)	((gpa) >> 12)
+
+static long dom_stat(struct minivm *vm, const char *what)
+{
+	return pvhv_sysfs_long("domains/%s/%s", strrchr(vm->dir, '/') + 1,
+			       what);
+}
+
+static long bl_stat(struct minivm *vm, const char *what)
+{
+	return pvhv_sysfs_long("domains/%s/balloon/%s",
+			       strrchr(vm->dir, '/') + 1, what);
+}
+
+static int bl_write(struct minivm *vm, const char *what, long v)
+{
+	char path[512], val[32];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/balloon/%s",
+		 strrchr(vm->dir, '/') + 1, what);
+	snprintf(val, sizeof(val), "%ld\n", v);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static uint64_t *list(struct minivm *vm)
+{
+	return minivm_hva(vm, LIST_GPA);
+}
+
+/* Frames GPAGE(first)..GPAGE(first + n - 1) in the list. */
+static void list_range(struct minivm *vm, int first, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		list(vm)[i] = GFN(GPAGE(first + i));
+}
+
+static long decrease(struct minivm *vm, uint64_t n)
+{
+	return ghc(vm, PVHV_HC_MEM_DECREASE, LIST_GPA, n, 0, 0);
+}
+
+static long populate(struct minivm *vm, uint64_t n)
+{
+	return ghc(vm, PVHV_HC_MEM_POPULATE, LIST_GPA, n, 0, 0);
+}
+
+FIXTURE(vm) {
+	struct minivm *vm;
+};
+
+FIXTURE_SETUP(vm)
+{
+	struct minivm_opts opts = { 0 };
+
+	NEED_PVHV_SETUP();
+	self->vm = minivm_create(&opts, guest_cmd_loop, GCMD_GPA);
+	ASSERT_NE(NULL, self->vm);
+	/* The list page and the command page are populated from here on. */
+	ASSERT_EQ(0, gdo(self->vm, G_WRITE, LIST_GPA, 0, 0));
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	minivm_destroy(self->vm);
+}
+
+/* 512 written frames go back to the host in one call, and come back zeroed. */
+TEST_F(vm, decrease_then_populate)
+{
+	struct minivm *vm = self->vm;
+	long frames, global, size_kb = MINIVM_MEM_SIZE / 1024;
+	const int n = PVHV_MEM_BATCH_MAX;
+
+	ASSERT_EQ(0, gdo(vm, G_FILL, GPAGE(FIRST), 0x7700, n));
+	frames = dom_stat(vm, "frames");
+	global = pvhv_sysfs_long("frames");
+	EXPECT_EQ(size_kb, bl_stat(vm, "current_kb"));
+	EXPECT_EQ(size_kb, bl_stat(vm, "target_kb"));
+	EXPECT_EQ(size_kb, bl_stat(vm, "max_kb"));
+
+	list_range(vm, FIRST, n);
+	ASSERT_EQ(n, decrease(vm, n));
+	/* The host freed the pages: the domain and the host hold fewer. */
+	EXPECT_EQ(frames - n, dom_stat(vm, "frames"));
+	EXPECT_EQ(global - n, pvhv_sysfs_long("frames"));
+	EXPECT_EQ(n * 4, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(size_kb - n * 4, bl_stat(vm, "current_kb"));
+	EXPECT_LE(n * 4, pvhv_sysfs_long("balloon/ballooned_kb"));
+
+	/* Taken back explicitly: zeroed pages, counted again. */
+	ASSERT_EQ(n, populate(vm, n));
+	EXPECT_EQ(frames, dom_stat(vm, "frames"));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(0, bl_stat(vm, "touched"));
+	EXPECT_EQ(0, gdo(vm, G_READ, GPAGE(FIRST), 0, 0));
+	EXPECT_EQ(0, gdo(vm, G_READ, GPAGE(FIRST + n - 1) + 8, 0, 0));
+	EXPECT_EQ(1, gdo(vm, G_CHECK, GPAGE(FIRST), 0x7700, n));
+	EXPECT_EQ(frames, dom_stat(vm, "frames"));
+}
+
+/* Never-touched frames can be ballooned too: nothing to free, still counted. */
+TEST_F(vm, decrease_untouched)
+{
+	long frames = dom_stat(self->vm, "frames");
+
+	list_range(self->vm, 600, 4);
+	ASSERT_EQ(4, decrease(self->vm, 4));
+	EXPECT_EQ(frames, dom_stat(self->vm, "frames"));
+	EXPECT_EQ(16, bl_stat(self->vm, "ballooned_kb"));
+}
+
+/* Bad input gets its own error and changes nothing. */
+TEST_F(vm, validation)
+{
+	struct minivm *vm = self->vm;
+	long frames;
+
+	ASSERT_EQ(0, gdo(vm, G_FILL, GPAGE(FIRST), 1, 8));
+	frames = dom_stat(vm, "frames");
+	list_range(vm, FIRST, 8);
+
+	EXPECT_EQ(-PVHV_EINVAL, decrease(vm, 0));
+	EXPECT_EQ(-PVHV_EINVAL, decrease(vm, PVHV_MEM_BATCH_MAX + 1));
+	EXPECT_EQ(-PVHV_EINVAL, ghc(vm, PVHV_HC_MEM_DECREASE, LIST_GPA, 8, 1, 0));
+	EXPECT_EQ(-PVHV_EINVAL,
+		  ghc(vm, PVHV_HC_MEM_DECREASE, LIST_GPA + 4, 8, 0, 0));
+	/* The list itself outside guest RAM. */
+	EXPECT_EQ(-PVHV_EFAULT,
+		  ghc(vm, PVHV_HC_MEM_DECREASE, 1ULL << 40, 8, 0, 0));
+	EXPECT_EQ(-PVHV_EINVAL, populate(vm, 0));
+
+	/* A duplicate, last in the list. */
+	list(vm)[7] = list(vm)[2];
+	EXPECT_EQ(-PVHV_EINVAL, decrease(vm, 8));
+	EXPECT_EQ(-PVHV_EINVAL, populate(vm, 8));
+	list_range(vm, FIRST, 8);
+
+	/* A frame beyond guest RAM, last: the first seven stay. */
+	list(vm)[7] = GFN(MINIVM_MEM_SIZE) + 1;
+	EXPECT_EQ(-PVHV_EFAULT, decrease(vm, 8));
+	list(vm)[7] = ~0ULL;
+	EXPECT_EQ(-PVHV_EFAULT, decrease(vm, 8));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(frames, dom_stat(vm, "frames"));
+	EXPECT_EQ(0, gdo(vm, G_CHECK, GPAGE(FIRST), 1, 7));
+
+	/* Populating a frame that was never ballooned. */
+	list_range(vm, FIRST, 8);
+	EXPECT_EQ(-PVHV_EEXIST, populate(vm, 8));
+
+	/* Already ballooned: the whole call fails, the others stay. */
+	ASSERT_EQ(1, decrease(vm, 1));
+	EXPECT_EQ(-PVHV_ENOENT, decrease(vm, 8));
+	EXPECT_EQ(4, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(0, gdo(vm, G_CHECK, GPAGE(FIRST + 1), 2, 7));
+	/* ... and a list mixing ballooned and not is no populate either. */
+	EXPECT_EQ(-PVHV_EEXIST, populate(vm, 8));
+	EXPECT_EQ(1, populate(vm, 1));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+
+	/* The list in a ballooned frame, at max: it cannot be read. */
+	list(vm)[0] = GFN(LIST_GPA);
+	ASSERT_EQ(1, decrease(vm, 1));
+	ASSERT_EQ(0, bl_write(vm, "max_kb", bl_stat(vm, "current_kb")));
+	EXPECT_EQ(-PVHV_EFAULT, decrease(vm, 1));
+	EXPECT_EQ(4, bl_stat(vm, "ballooned_kb"));
+}
+
+/* Frames the host holds (here the event channel page) stay: -EBUSY. */
+TEST_F(vm, host_held_frame_is_busy)
+{
+	struct minivm *vm = self->vm;
+
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0));
+	list_range(vm, FIRST, 4);
+	list(vm)[3] = GFN(SHARED_GPA);
+	EXPECT_EQ(-PVHV_EBUSY, decrease(vm, 4));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(3, decrease(vm, 3));
+	EXPECT_EQ(12, bl_stat(vm, "ballooned_kb"));
+}
+
+/*
+ * Touching a ballooned frame below max brings it back (zeroed, counted as
+ * touched); at max the access fails without allocating anything.
+ */
+TEST_F(vm, touch_within_max)
+{
+	struct minivm *vm = self->vm;
+	long frames;
+
+	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(FIRST), 0x1234, 0));
+	list_range(vm, FIRST, 1);
+	ASSERT_EQ(1, decrease(vm, 1));
+	frames = dom_stat(vm, "frames");
+	EXPECT_EQ(0, gdo(vm, G_READ, GPAGE(FIRST), 0, 0));
+	EXPECT_EQ(1, bl_stat(vm, "touched"));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(frames + 1, dom_stat(vm, "frames"));
+}
+
+static sigjmp_buf sigbus_env;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_env, 1);
+}
+
+TEST_F(vm, touch_at_max_fails)
+{
+	struct minivm *vm = self->vm;
+	volatile uint64_t *p = minivm_hva(vm, GPAGE(FIRST));
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	long frames, global, current_kb;
+	volatile int bus = 0;
+
+	list_range(vm, FIRST, 2);
+	ASSERT_EQ(2, decrease(vm, 2));
+	current_kb = bl_stat(vm, "current_kb");
+	ASSERT_EQ(0, bl_write(vm, "max_kb", current_kb));
+	EXPECT_EQ(current_kb, bl_stat(vm, "max_kb"));
+	frames = dom_stat(vm, "frames");
+	global = pvhv_sysfs_long("frames");
+
+	/* Populate stops at max: nothing done. */
+	EXPECT_EQ(0, populate(vm, 2));
+
+	/* The VMM's own access: SIGBUS. */
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(sigbus_env, 1))
+		(void)*p;
+	else
+		bus = 1;
+	sigaction(SIGBUS, &old, NULL);
+	EXPECT_EQ(1, bus);
+
+	/* The guest's: KVM_RUN fails with EFAULT. */
+	EXPECT_EQ((uint64_t)-1, gdo(vm, G_READ, GPAGE(FIRST + 1), 0, 0));
+	EXPECT_EQ(EFAULT, errno);
+
+	EXPECT_EQ(frames, dom_stat(vm, "frames"));
+	EXPECT_EQ(global, pvhv_sysfs_long("frames"));
+	EXPECT_EQ(8, bl_stat(vm, "ballooned_kb"));
+	EXPECT_EQ(0, bl_stat(vm, "touched"));
+
+	/* max back to the size: the VMM can touch it again. */
+	ASSERT_EQ(0, bl_write(vm, "max_kb", 0));
+	EXPECT_EQ(0, *p);
+	EXPECT_EQ(1, bl_stat(vm, "touched"));
+}
+
+/* Populate takes frames back only up to the target. */
+TEST_F(vm, populate_stops_at_target)
+{
+	struct minivm *vm = self->vm;
+	long size_kb = MINIVM_MEM_SIZE / 1024;
+
+	list_range(vm, FIRST, 64);
+	ASSERT_EQ(64, decrease(vm, 64));
+	ASSERT_EQ(0, bl_write(vm, "target_kb", size_kb - 40 * 4));
+	EXPECT_EQ(size_kb - 40 * 4, bl_stat(vm, "target_kb"));
+	/* 64 out, 40 may stay out: 24 come back, from the list's start. */
+	EXPECT_EQ(24, populate(vm, 64));
+	EXPECT_EQ(40 * 4, bl_stat(vm, "ballooned_kb"));
+	list_range(vm, FIRST + 24, 40);
+	EXPECT_EQ(0, populate(vm, 40));
+	ASSERT_EQ(0, bl_write(vm, "target_kb", 0));
+	EXPECT_EQ(40, populate(vm, 40));
+	EXPECT_EQ(0, bl_stat(vm, "ballooned_kb"));
+}
+
+TEST_F(vm, info)
+{
+	struct pvhv_balloon_info *info = minivm_hva(self->vm, INFO_GPA);
+	struct minivm *vm = self->vm;
+	const uint64_t size = MINIVM_MEM_SIZE / 4096;
+
+	ASSERT_EQ(0, gdo(vm, G_WRITE, INFO_GPA, 0, 0));
+	list_range(vm, FIRST, 10);
+	ASSERT_EQ(10, decrease(vm, 10));
+	ASSERT_EQ(0, bl_write(vm, "target_kb", (size - 100) * 4));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_BALLOON_INFO, INFO_GPA, 0, 0, 0));
+	EXPECT_EQ(size, info->size);
+	EXPECT_EQ(size - 10, info->reservation);
+	EXPECT_EQ(size - 100, info->target);
+	EXPECT_EQ(size, info->max);
+	EXPECT_EQ(10, info->ballooned);
+	EXPECT_EQ(dom_stat(vm, "frames"), info->populated);
+	EXPECT_EQ(-PVHV_EINVAL, ghc(vm, PVHV_HC_BALLOON_INFO, INFO_GPA + 4, 0, 0, 0));
+	EXPECT_EQ(-PVHV_EINVAL,
+		  ghc(vm, PVHV_HC_BALLOON_INFO, INFO_GPA + 4096 - 8, 0, 0, 0));
+	EXPECT_EQ(-PVHV_EFAULT, ghc(vm, PVHV_HC_BALLOON_INFO, 1ULL << 40, 0, 0, 0));
+}
+
+TEST_F(vm, report)
+{
+	struct pvhv_balloon_stats *st = minivm_hva(self->vm, INFO_GPA);
+	struct minivm *vm = self->vm;
+
+	EXPECT_EQ(-1, bl_stat(vm, "guest_report_age_ms"));
+	*st = (struct pvhv_balloon_stats){ .free = 100, .cached = 200,
+					   .available = 300, .total = 4000 };
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_BALLOON_REPORT, INFO_GPA, 0, 0, 0));
+	EXPECT_EQ(400, bl_stat(vm, "guest_free_kb"));
+	EXPECT_EQ(800, bl_stat(vm, "guest_cached_kb"));
+	EXPECT_EQ(1200, bl_stat(vm, "guest_available_kb"));
+	EXPECT_EQ(16000, bl_stat(vm, "guest_total_kb"));
+	EXPECT_LE(0, bl_stat(vm, "guest_report_age_ms"));
+	/* More than the domain has: refused, the old report stays. */
+	st->available = MINIVM_MEM_SIZE;
+	EXPECT_EQ(-PVHV_ERANGE, ghc(vm, PVHV_HC_BALLOON_REPORT, INFO_GPA, 0, 0, 0));
+	EXPECT_EQ(1200, bl_stat(vm, "guest_available_kb"));
+	EXPECT_EQ(-PVHV_EINVAL, ghc(vm, PVHV_HC_BALLOON_REPORT, INFO_GPA + 1, 0, 0, 0));
+}
+
+/* A target change raises the guest's port; a port not for the host is refused. */
+TEST_F(vm, setup_and_target_event)
+{
+	struct pvhv_shared_info *si = minivm_hva(self->vm, SHARED_GPA);
+	struct minivm *vm = self->vm;
+	long port, other;
+
+	EXPECT_EQ(-PVHV_ENODEV, ghc(vm, PVHV_HC_BALLOON_SETUP, 1, 0, 0, 0));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0));
+	EXPECT_EQ(-PVHV_EINVAL,
+		  ghc(vm, PVHV_HC_BALLOON_SETUP, PVHV_EVTCHN_PORTS, 0, 0, 0));
+	EXPECT_EQ(-PVHV_ENOENT, ghc(vm, PVHV_HC_BALLOON_SETUP, 5, 0, 0, 0));
+	port = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_LT(0, port);
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_BALLOON_SETUP, port, 0, 0, 0));
+	EXPECT_EQ(1, bl_stat(vm, "driver"));
+
+	ASSERT_EQ(0, bl_write(vm, "target_kb", 8192));
+	EXPECT_TRUE(si->evtchn_pending[port / 64] & (1ULL << (port % 64)));
+	si->evtchn_pending[port / 64] = 0;
+	/* The same target again: no event. */
+	ASSERT_EQ(0, bl_write(vm, "target_kb", 8192));
+	EXPECT_FALSE(si->evtchn_pending[port / 64] & (1ULL << (port % 64)));
+
+	/* Moving to another port releases the first. */
+	other = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_LT(0, other);
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_BALLOON_SETUP, other, 0, 0, 0));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_CLOSE, port, 0, 0, 0));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_BALLOON_SETUP, 0, 0, 0, 0));
+	EXPECT_EQ(0, bl_stat(vm, "driver"));
+}
+
+/*
+ * A guest that dies with its balloon half inflated: once its memory file
+ * is gone nothing is left, ballooned frames included.
+ */
+TEST(teardown_half_inflated)
+{
+	struct minivm_opts opts = { 0 };
+	long frames0, ballooned0;
+	struct minivm *vm;
+	char name[64];
+
+	NEED_PVHV();
+	snprintf(name, sizeof(name), "bl-teardown-%d", getpid());
+	opts.domain = name;
+	frames0 = pvhv_sysfs_long("frames");
+	ballooned0 = pvhv_sysfs_long("balloon/ballooned_kb");
+	vm = minivm_create(&opts, guest_cmd_loop, GCMD_GPA);
+	ASSERT_NE(NULL, vm);
+	ASSERT_EQ(0, gdo(vm, G_FILL, GPAGE(FIRST), 5, 300));
+	list_range(vm, FIRST, 150);
+	ASSERT_EQ(150, decrease(vm, 150));
+	EXPECT_EQ(ballooned0 + 600, pvhv_sysfs_long("balloon/ballooned_kb"));
+	minivm_destroy(vm);
+	EXPECT_EQ(frames0, pvhv_sysfs_wait("frames", frames0));
+	EXPECT_EQ(ballooned0, pvhv_sysfs_wait("balloon/ballooned_kb", ballooned0));
+}
+
+TEST_HARNESS_MAIN
