@@ -34,6 +34,7 @@ struct pvhv_balloon_dom {
 	u32 port;			/* the guest's target port; 0: none */
 	struct pvhv_balloon_stats stats;
 	unsigned long stats_jiffies;	/* of the last report; 0: none */
+	atomic_long_t pressure_populated; /* PVHV_MEM_F_PRESSURE frames */
 };
 
 /* The domain's target and min in pages; take b->lock. */

@@ -203,14 +203,14 @@ static ssize_t knob_store(const char *buf, size_t count, unsigned long *v,
 	return count;
 }
 
-static ssize_t auto_show(struct kobject *k, struct kobj_attribute *a,
-			 char *buf)
+static ssize_t policy_auto_show(struct kobject *k, struct kobj_attribute *a,
+				char *buf)
 {
 	return knob_show(READ_ONCE(policy_auto), buf);
 }
 
-static ssize_t auto_store(struct kobject *k, struct kobj_attribute *a,
-			  const char *buf, size_t count)
+static ssize_t policy_auto_store(struct kobject *k, struct kobj_attribute *a,
+				 const char *buf, size_t count)
 {
 	bool on;
 	int ret = kstrtobool(buf, &on);
@@ -302,7 +302,13 @@ static ssize_t changes_show(struct kobject *k, struct kobj_attribute *a,
 	return knob_show(READ_ONCE(policy_changes), buf);
 }
 
-static struct kobj_attribute auto_attr = __ATTR_RW(auto);
+/* Spelled out: "auto" is a macro in the kernel (__auto_type). */
+static struct kobj_attribute auto_attr = {
+	.attr = { .name = "auto", .mode = 0644 },
+	.show = policy_auto_show,
+	.store = policy_auto_store,
+};
+
 static struct kobj_attribute tax_rate_attr = __ATTR_RW(tax_rate);
 static struct kobj_attribute interval_ms_attr = __ATTR_RW(interval_ms);
 static struct kobj_attribute low_kb_attr = __ATTR_RW(low_kb);

@@ -67,8 +67,11 @@ static long balloon_mem_op(struct pvhv_hc_ctx *ctx, bool in)
 	unsigned int i, j;
 	long ret, done = 0, limit = 0;
 
-	if (!count || count > PVHV_MEM_BATCH_MAX || ctx->args[2] ||
-	    (ctx->args[0] & 7))
+	unsigned long flags = ctx->args[2];
+
+	if (!count || count > PVHV_MEM_BATCH_MAX || (ctx->args[0] & 7))
+		return -PVHV_EINVAL;
+	if (flags & ~(in ? PVHV_MEM_F_PRESSURE : 0))
 		return -PVHV_EINVAL;
 	bb = kvmalloc(sizeof(*bb), GFP_KERNEL_ACCOUNT);
 	if (!bb)
@@ -91,9 +94,9 @@ static long balloon_mem_op(struct pvhv_hc_ctx *ctx, bool in)
 			goto out_end;	/* -EFAULT ... -EEXIST: PVHV_E* values */
 	}
 
-	if (in)
-		limit = min(pvhv_balloon_target(dom->balloon),
-			    pvhv_domain_max_pages(dom));
+	limit = pvhv_domain_max_pages(dom);
+	if (in && !(flags & PVHV_MEM_F_PRESSURE))
+		limit = min(limit, pvhv_balloon_target(dom->balloon));
 	for (i = 0; i < count; i = j) {
 		long n;
 
@@ -109,6 +112,8 @@ static long balloon_mem_op(struct pvhv_hc_ctx *ctx, bool in)
 		if (n < j - i)
 			break;
 	}
+	if (flags & PVHV_MEM_F_PRESSURE)
+		atomic_long_add(done, &dom->balloon->pressure_populated);
 	ret = done;
 out_end:
 	pvhv_pin_batch_end(&pb);

@@ -13,7 +13,9 @@
 #include "../pvhv/evtchn.h"
 #include "balloon.h"
 
+/* Every domain's balloon, for the policy. */
 LIST_HEAD(pvhv_balloon_doms);
+/* Guards pvhv_balloon_doms. */
 DEFINE_MUTEX(pvhv_balloon_list_lock);
 
 /* The policy never takes a domain below this share of its memory. */
@@ -123,6 +125,7 @@ BALLOON_RO(ballooned_kb, pages_kb(atomic_long_read(&dom->ballooned)));
 BALLOON_RO(populated_kb, pages_kb(atomic_long_read(&dom->frames)));
 BALLOON_RO(touched, atomic_long_read(&dom->ballooned_touched));
 BALLOON_RO(reclaimed_kb, pages_kb(b->reclaimed));
+BALLOON_RO(pressure_kb, pages_kb(atomic_long_read(&b->pressure_populated)));
 BALLOON_RO(driver, b->port ? 1 : 0);
 BALLOON_RO(guest_free_kb, pages_kb(b->stats.free));
 BALLOON_RO(guest_cached_kb, pages_kb(b->stats.cached));
@@ -240,6 +243,7 @@ static struct attribute *pvhv_balloon_dom_attrs[] = {
 	&populated_kb_attr.attr,
 	&touched_attr.attr,
 	&reclaimed_kb_attr.attr,
+	&pressure_kb_attr.attr,
 	&driver_attr.attr,
 	&guest_free_kb_attr.attr,
 	&guest_cached_kb_attr.attr,

@@ -6,7 +6,7 @@
  * else, reports the host's version and features, and offers the pvhv
  * console and a null-hypercall generator in /sys/kernel/pvhv_guest/.
  * Then brings up event channels and the grant table, and the PV block
- * frontend on top of them.
+ * frontend and the balloon driver on top of them.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -22,6 +22,7 @@
 #include "events.h"
 #include "grants.h"
 #include "blkfront.h"
+#include "balloon.h"
 
 static long pvhv_version;
 static u64 pvhv_features;
@@ -121,7 +122,7 @@ static struct kobject *pvhv_guest_kobj;
 
 /* Split drivers need event channels, grants and the vbd calls. */
 #define PVHV_IO_FEATURES	(PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD)
-static bool pvhv_io_up;
+static bool pvhv_io_up, pvhv_balloon_up;
 
 static int pvhv_io_init(void)
 {
@@ -142,9 +143,17 @@ static int pvhv_io_init(void)
 	ret = pvhv_blkfront_init();
 	if (ret)
 		goto err_grants;
+	if (pvhv_features & PVHV_F_BALLOON) {
+		ret = pvhv_balloon_init(pvhv_guest_kobj);
+		if (ret)
+			goto err_blkfront;
+		pvhv_balloon_up = true;
+	}
 	pvhv_io_up = true;
 	return 0;
 
+err_blkfront:
+	pvhv_blkfront_exit();
 err_grants:
 	pvhv_grants_exit();
 err_events:
@@ -154,6 +163,8 @@ err_events:
 
 static void pvhv_io_exit(void)
 {
+	if (pvhv_balloon_up)
+		pvhv_balloon_exit();
 	pvhv_blkfront_exit();
 	pvhv_grants_exit();
 	pvhv_events_exit();

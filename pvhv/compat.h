@@ -104,4 +104,54 @@ pvhv_blk_alloc_disk(struct blk_mq_tag_set *set,
 #endif
 }
 
+/* ---- guest module: the balloon's shrinker ---- */
+
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/*
+ * 6.7 made shrinkers allocated objects (shrinker_alloc()); before, the
+ * caller embedded one and called register_shrinker().  NULL on failure.
+ */
+static inline struct shrinker *
+pvhv_shrinker_create(const char *name,
+		     unsigned long (*count)(struct shrinker *,
+					    struct shrink_control *),
+		     unsigned long (*scan)(struct shrinker *,
+					   struct shrink_control *))
+{
+	struct shrinker *s;
+
+#ifdef PVHV_HAVE_SHRINKER_ALLOC
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#else
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#endif
+	return s;
+}
+
+static inline void pvhv_shrinker_destroy(struct shrinker *s)
+{
+#ifdef PVHV_HAVE_SHRINKER_ALLOC
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
 #endif /* _PVHV_COMPAT_H */

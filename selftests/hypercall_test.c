@@ -70,7 +70,7 @@ TEST(null_version_features)
 	EXPECT_EQ(0, ret[0]);
 	EXPECT_EQ(PVHV_VERSION, ret[1]);
 	EXPECT_EQ(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD |
-		  PVHV_F_SOFT_RESET,
+		  PVHV_F_SOFT_RESET | PVHV_F_BALLOON,
 		  ret[2]);
 }
 

@@ -12,43 +12,10 @@
 # RAM is not on pvhvfs must refuse to load pvhv-guest.ko.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-nok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 2; i++)); do
-		"$@" && return 0
-		sleep 0.5
-	done
-	return 1
-}
-console_has() { grep -qa "$2" "build/guest/$1.log" 2>/dev/null; }
-sysdom() { ls -d /sys/kernel/pvhv/domains/*-"$1" 2>/dev/null | head -n1; }
-gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
+. selftests/e2e/lib.sh
 
-echo "TAP version 13"
-total=27
-echo "1..$total"
-if [ -z "${PVHV_MNT:-}" ]; then
-	for i in $(seq $total); do echo "ok $i # SKIP pvhv not loaded"; done
-	exit 0
-fi
-virsh="virsh -q -c qemu:///system"
+tap_plan 27
 frames0=$(cat /sys/kernel/pvhv/frames)
-
-# Nothing the host holds for guests may be left once they are gone.
-released() {
-	[ "$(cat /sys/kernel/pvhv/block/attached)" = 0 ] &&
-	[ "$(cat /sys/kernel/pvhv/block/connected)" = 0 ] &&
-	[ "$(cat /sys/kernel/pvhv/grants_mapped)" = 0 ] &&
-	[ "$(cat /sys/kernel/pvhv/evtchn_ports)" = 0 ] &&
-	[ "$(cat /sys/kernel/pvhv/frames_pinned)" = 0 ] &&
-	! grep -qs '^pvhv-vbd' /proc/[0-9]*/comm
-}
 
 disk0=/tmp/pvdisk0.img disk1=/tmp/pvdisk1.img
 rm -f $disk0 $disk1
@@ -85,7 +52,7 @@ check "disk 1 is read-only" test "$(cat "$d/vbd1/readonly" 2>/dev/null)" = 1
 $virsh destroy pv1 >/dev/null
 check "virsh destroy removes the domain" wait_for 20 test ! -e "$d"
 check "every frame is back (frames = $frames0)" \
-	wait_for 20 test "$(cat /sys/kernel/pvhv/frames)" = "$frames0"
+	wait_for 20 file_is /sys/kernel/pvhv/frames "$frames0"
 check "no disk, grant, event channel, pinned frame or thread is left" \
 	wait_for 20 released
 
@@ -104,10 +71,6 @@ check "the guest is writing to its disk" \
 
 # A hard reset mid-write (what a triple fault does): QEMU and the domain
 # stay; the new kernel's pvhv-guest.ko resets the old kernel's connections.
-# console_count NAME TEXT N: TEXT is on at least N lines of NAME's console
-console_count() {
-	[ "$(grep -ac "$2" "build/guest/$1.log" 2>/dev/null)" -ge "$3" ]
-}
 $virsh reset pv1 >/dev/null
 check "virsh reset mid-write: the new kernel loads pvhv-guest.ko again" \
 	wait_for 120 console_count pv1 'PVHV-GUEST: loaded' 2
@@ -121,7 +84,7 @@ pkill -KILL -f 'guest=pv1' || pkill -KILL -f 'qemu-system.*pv1'
 check "QEMU killed mid-write: the domain goes" wait_for 30 test ! -e "$d"
 check "QEMU killed mid-write: nothing is left behind" wait_for 30 released
 check "QEMU killed mid-write: every frame is back" \
-	wait_for 20 test "$(cat /sys/kernel/pvhv/frames)" = "$frames0"
+	wait_for 20 file_is /sys/kernel/pvhv/frames "$frames0"
 $virsh destroy pv1 >/dev/null 2>&1
 
 # Not on pvhvfs: KVM answers, pvhv-guest.ko must refuse.

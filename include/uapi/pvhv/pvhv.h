@@ -125,7 +125,9 @@
  *   while the call runs ends it early.  Returns the number of frames
  *   handed back, from the start of the list.
  * mem_populate(gpa, count, flags): the same list format; take ballooned
- *   frames back, zeroed, while current stays within target and max.
+ *   frames back, zeroed, while current stays within target and max (with
+ *   flags PVHV_MEM_F_PRESSURE, within max only: the guest is short of
+ *   memory, as virtio-balloon's deflate-on-OOM).
  *   -PVHV_EEXIST for a frame that is not ballooned, otherwise the same
  *   checks.  Returns the number of frames populated, from the start of
  *   the list: fewer than count (0 included) once target is reached.
@@ -141,6 +143,8 @@
 #define PVHV_HC_BALLOON_INFO		PVHV_HC(34)
 #define PVHV_HC_BALLOON_SETUP		PVHV_HC(35)
 #define PVHV_HC_BALLOON_REPORT		PVHV_HC(36)
+
+#define PVHV_MEM_F_PRESSURE		(1UL << 0)
 
 /*
  * Domain ids.  Every domain has a positive id, shown in

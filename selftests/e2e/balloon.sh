@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The balloon end to end, inside a test host:
+#   tools/testhost -- selftests/e2e/balloon.sh
+# Two libvirt guests on pvhv memory, all of it populated at start: idle1
+# does nothing, busy1 keeps most of its memory in use.
+# - Manual: idle1's target goes to half; its balloon driver hands the
+#   memory back and the host's MemFree rises by at least 90% of it.  Back
+#   to the full target, idle1 takes the memory back and uses it again.
+# - Automatic: with the watermarks set just below what the host has, a
+#   host process eats memory; the policy takes it from idle1 (the most
+#   idle memory, ESX's idle tax) while busy1 keeps its memory, and gives
+#   it back once the process exits.
+# - virsh destroy leaves no ballooned frame, frame or port behind.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/e2e/lib.sh
+
+tap_plan 18
+frames0=$(cat /sys/kernel/pvhv/frames)
+pol=/sys/kernel/pvhv/balloon
+memfree_kb() { sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo; }
+bal() { cat "$1/balloon/$2" 2>/dev/null; }
+eater=
+
+cleanup() {
+	[ -n "$eater" ] && kill "$eater" 2>/dev/null
+	echo 0 >$pol/auto
+	$virsh destroy idle1 >/dev/null 2>&1
+	$virsh destroy busy1 >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+check "libvirtd starts with memory_backing_dir on pvhvfs" tools/libvirt-env
+# --prealloc: QEMU populates all guest RAM first, as Xen and ESX hold it.
+tools/libvirt-domain --prealloc --cmdline pvhv.balloonwatch \
+	idle1 256 >/tmp/idle1.xml
+tools/libvirt-domain --prealloc --cmdline "pvhv.busy=160 pvhv.balloonwatch" \
+	busy1 256 >/tmp/busy1.xml
+rm -f build/guest/idle1.log build/guest/busy1.log
+$virsh create /tmp/idle1.xml >/dev/null && $virsh create /tmp/busy1.xml >/dev/null
+check "both guests boot and start the balloon driver" \
+	wait_for 240 eval 'console_has idle1 "PVHV-GUEST: ready" &&
+		console_has busy1 "PVHV-GUEST: ready"'
+grep -a 'PVHV-GUEST: busy' build/guest/busy1.log | sed 's/^/# /'
+di=$(sysdom idle1) db=$(sysdom busy1)
+check "the host sees both balloon drivers" \
+	test "$(bal "$di" driver)" = 1 -a "$(bal "$db" driver)" = 1
+check "the guests report their memory" \
+	wait_for 20 eval 'gt "$(bal "$di" guest_total_kb)" 0 &&
+		gt "$(bal "$db" guest_total_kb)" 0'
+echo "# idle1 available $(bal "$di" guest_available_kb) kB," \
+	"busy1 available $(bal "$db" guest_available_kb) kB"
+
+# ---- manual: half of idle1 back to the host ----
+size=$(bal "$di" max_kb)
+half=$((size / 2))
+pop0=$(bal "$di" populated_kb)
+free0=$(memfree_kb)
+t0=$(date +%s.%N)
+echo $half >"$di/balloon/target_kb"
+check "idle1 inflates to half its memory ($half kB)" \
+	wait_for 120 file_is "$di/balloon/current_kb" $half
+t1=$(date +%s.%N)
+echo "# $half kB in $(awk "BEGIN { print $t1 - $t0 }") s;" \
+	"idle1 populated $pop0 -> $(bal "$di" populated_kb) kB"
+# Freed pages reach MemFree through per-CPU lists and counters: a moment.
+freed_enough() { [ $(($(memfree_kb) - free0)) -ge $((half * 9 / 10)) ]; }
+wait_for 10 freed_enough
+free1=$(memfree_kb)
+check "host MemFree rose by at least 90% of it ($free0 -> $free1 kB)" \
+	test $((free1 - free0)) -ge $((half * 9 / 10))
+check "the guest's driver shows it" \
+	wait_for 10 console_has idle1 "ballooned_kb=$half"
+echo 0 >"$di/balloon/target_kb"
+check "back to full target: idle1 deflates" \
+	wait_for 120 eval 'file_is "$di/balloon/current_kb" "$size" &&
+		file_is "$di/balloon/ballooned_kb" 0'
+check "idle1 uses that memory again" \
+	wait_for 120 console_has idle1 "PVHV-GUEST: touched"
+check "nothing was taken back by touching it" test "$(bal "$di" touched)" = 0
+
+# ---- automatic: a host process eats memory ----
+avail=$(cat $pol/host_available_kb)
+echo $((avail - 236 * 1024)) >$pol/high_kb
+echo $((avail - 280 * 1024)) >$pol/low_kb
+echo 200 >$pol/interval_ms
+echo 1 >$pol/auto
+echo "# host available $avail kB; low $(cat $pol/low_kb), high $(cat $pol/high_kb)"
+# dd fills a 300 MiB buffer, then blocks on a pipe nobody reads.
+dd if=/dev/zero bs=300M count=1 2>/dev/null | sleep 600 &
+eater=$!
+check "under pressure the policy lowers idle1's target" \
+	wait_for 60 eval 'gt "$(bal "$di" reclaimed_kb)" 0'
+sleep 5
+echo "# idle1 reclaimed $(bal "$di" reclaimed_kb) kB, current $(bal "$di" current_kb);" \
+	"busy1 reclaimed $(bal "$db" reclaimed_kb) kB, current $(bal "$db" current_kb)"
+check "idle1 gives memory back" \
+	wait_for 60 eval 'test "$(bal "$di" current_kb)" -lt "$size"'
+check "busy1 keeps its memory" \
+	test "$(bal "$db" reclaimed_kb)" = 0 -a "$(bal "$db" current_kb)" = "$size"
+kill $eater		# sleep; dd then dies of SIGPIPE
+wait $eater 2>/dev/null
+eater=
+check "memory back: the policy gives idle1 its target again" \
+	wait_for 60 file_is "$di/balloon/reclaimed_kb" 0
+check "idle1 deflates" wait_for 60 file_is "$di/balloon/current_kb" "$size"
+echo 0 >$pol/auto
+
+# ---- teardown ----
+$virsh destroy idle1 >/dev/null
+$virsh destroy busy1 >/dev/null
+check "virsh destroy removes both domains" \
+	wait_for 20 eval 'test ! -e "$di" -a ! -e "$db"'
+check "every frame is back (frames = $frames0)" \
+	wait_for 20 file_is /sys/kernel/pvhv/frames "$frames0"
+check "no ballooned frame, port or pinned frame is left" wait_for 20 released
+echo "# $((n - fail)) passed, $fail failed"
+exit $((fail > 0))

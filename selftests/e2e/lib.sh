@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the end-to-end scripts (sourced): TAP lines, polling, the
+# guests' consoles in build/guest/NAME.log and their domains in sysfs.
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.  COMMAND's
+# arguments are expanded once, by the caller: poll a value through a
+# function (file_is) or eval '...'.
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 2; i++)); do
+		"$@" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+console_has() { grep -qa "$2" "build/guest/$1.log" 2>/dev/null; }
+# console_count NAME TEXT N: TEXT is on at least N lines of NAME's console
+console_count() {
+	[ "$(grep -ac "$2" "build/guest/$1.log" 2>/dev/null)" -ge "$3" ]
+}
+sysdom() { ls -d /sys/kernel/pvhv/domains/*-"$1" 2>/dev/null | head -n1; }
+gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
+# file_is FILE VALUE: FILE reads VALUE now
+file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+virsh="virsh -q -c qemu:///system"
+
+# tap_plan TOTAL: the TAP header; every test skips when pvhv is not loaded.
+tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+	if [ -z "${PVHV_MNT:-}" ]; then
+		for i in $(seq "$1"); do echo "ok $i # SKIP pvhv not loaded"; done
+		exit 0
+	fi
+}
+
+# Nothing the host holds for guests may be left once they are gone.
+released() {
+	[ "$(cat /sys/kernel/pvhv/block/attached)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/block/connected)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/grants_mapped)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/evtchn_ports)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/frames_pinned)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/balloon/ballooned_kb)" = 0 ] &&
+	! grep -qs '^pvhv-vbd' /proc/[0-9]*/comm
+}
