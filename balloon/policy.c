@@ -153,6 +153,22 @@ static void policy_run(long avail, long low, long high, unsigned int tax)
 	mutex_unlock(&pvhv_balloon_list_lock);
 }
 
+/* The policy is off: every domain's target is its administrator's again. */
+static void policy_give_all_back(void)
+{
+	struct pvhv_balloon_dom *b;
+	long old;
+
+	cancel_delayed_work_sync(&policy_work);
+	mutex_lock(&pvhv_balloon_list_lock);
+	list_for_each_entry(b, &pvhv_balloon_doms, node) {
+		pvhv_balloon_lock(b, &old);
+		b->reclaimed = 0;
+		pvhv_balloon_unlock_notify(b, old);
+	}
+	mutex_unlock(&pvhv_balloon_list_lock);
+}
+
 static void policy_fn(struct work_struct *work)
 {
 	unsigned long low, high, interval;
@@ -222,6 +238,8 @@ static ssize_t policy_auto_store(struct kobject *k, struct kobj_attribute *a,
 	mutex_unlock(&policy_knob_lock);
 	if (on)
 		mod_delayed_work(system_wq, &policy_work, 0);
+	else
+		policy_give_all_back();
 	return count;
 }
 

@@ -409,4 +409,116 @@ TEST(teardown_half_inflated)
 	EXPECT_EQ(ballooned0, pvhv_sysfs_wait("balloon/ballooned_kb", ballooned0));
 }
 
+static int pol_write(const char *what, long v)
+{
+	char path[256];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/balloon/%s", what);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", v) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+TEST(policy_knobs)
+{
+	long low, high;
+
+	NEED_PVHV();
+	low = pvhv_sysfs_long("balloon/low_kb");
+	high = pvhv_sysfs_long("balloon/high_kb");
+	EXPECT_LT(0, low);
+	EXPECT_LE(low, high);
+	EXPECT_EQ(75, pvhv_sysfs_long("balloon/tax_rate"));
+	EXPECT_EQ(0, pvhv_sysfs_long("balloon/auto"));
+	EXPECT_EQ(-ERANGE, pol_write("tax_rate", 101));
+	EXPECT_EQ(-ERANGE, pol_write("interval_ms", 5));
+	EXPECT_EQ(-EINVAL, pol_write("auto", 7));
+	/* The high watermark follows a low one set above it. */
+	EXPECT_EQ(0, pol_write("low_kb", high + 4096));
+	EXPECT_EQ(high + 4096, pvhv_sysfs_long("balloon/high_kb"));
+	EXPECT_EQ(0, pol_write("low_kb", low));
+	EXPECT_EQ(0, pol_write("high_kb", high));
+	EXPECT_EQ(high, pvhv_sysfs_long("balloon/high_kb"));
+	EXPECT_EQ(low, pvhv_sysfs_long("balloon/low_kb"));
+}
+
+/* A mini-guest with a balloon driver's port and a report of @avail pages. */
+static struct minivm *driver_vm(const char *tag, uint64_t avail)
+{
+	struct minivm_opts opts = { 0 };
+	struct pvhv_balloon_stats *st;
+	struct minivm *vm;
+	char name[64];
+	long port;
+
+	snprintf(name, sizeof(name), "bl%s-%d", tag, getpid());
+	opts.domain = name;
+	vm = minivm_create(&opts, guest_cmd_loop, GCMD_GPA);
+	if (!vm)
+		return NULL;
+	st = minivm_hva(vm, INFO_GPA);
+	*st = (struct pvhv_balloon_stats){ .free = avail, .available = avail,
+					   .total = MINIVM_MEM_SIZE / 4096 };
+	port = ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0, 0, 0) ? -1 :
+	       ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, PVHV_DOMID_HOST, 0, 0, 0);
+	if (port <= 0 || ghc(vm, PVHV_HC_BALLOON_SETUP, port, 0, 0, 0) ||
+	    ghc(vm, PVHV_HC_BALLOON_REPORT, INFO_GPA, 0, 0, 0)) {
+		minivm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/*
+ * The host is "short" by a few MiB (the watermarks just above what it
+ * has): the policy takes them from the domain with the most idle memory
+ * (the lowest shares per page under the idle tax), not from the busy one,
+ * and gives them back when turned off.
+ */
+TEST(policy_taxes_idle_memory)
+{
+	struct minivm *idle, *busy;
+	long avail, low0, high0;
+	int i;
+
+	NEED_PVHV();
+	idle = driver_vm("idle", 3000);
+	busy = driver_vm("busy", 100);
+	ASSERT_NE(NULL, idle);
+	ASSERT_NE(NULL, busy);
+	low0 = pvhv_sysfs_long("balloon/low_kb");
+	high0 = pvhv_sysfs_long("balloon/high_kb");
+
+	avail = pvhv_sysfs_long("balloon/host_available_kb");
+	ASSERT_EQ(0, pol_write("high_kb", avail + 6144));
+	ASSERT_EQ(0, pol_write("low_kb", avail + 6144));
+	ASSERT_EQ(0, pol_write("interval_ms", 10));
+	ASSERT_EQ(0, pol_write("auto", 1));
+	for (i = 0; i < 200 && bl_stat(idle, "reclaimed_kb") <= 0; i++)
+		usleep(10000);
+	usleep(100000);
+	EXPECT_LT(0, bl_stat(idle, "reclaimed_kb"));
+	EXPECT_LT(bl_stat(idle, "target_kb"), MINIVM_MEM_SIZE / 1024);
+	/* Never below min: a quarter of the domain. */
+	EXPECT_LE(MINIVM_MEM_SIZE / 4096, bl_stat(idle, "target_kb"));
+	EXPECT_EQ(0, bl_stat(busy, "reclaimed_kb"));
+	EXPECT_EQ(MINIVM_MEM_SIZE / 1024, bl_stat(busy, "target_kb"));
+	EXPECT_LT(0, pvhv_sysfs_long("balloon/changes"));
+
+	ASSERT_EQ(0, pol_write("auto", 0));
+	EXPECT_EQ(0, bl_stat(idle, "reclaimed_kb"));
+	EXPECT_EQ(MINIVM_MEM_SIZE / 1024, bl_stat(idle, "target_kb"));
+	pol_write("interval_ms", 1000);
+	pol_write("low_kb", low0);
+	pol_write("high_kb", high0);
+	minivm_destroy(idle);
+	minivm_destroy(busy);
+}
+
 TEST_HARNESS_MAIN
