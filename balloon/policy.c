@@ -40,8 +40,8 @@
 #define POLICY_REPORT_MAX_AGE	(10 * HZ)
 
 static bool policy_auto;
-static unsigned int policy_tax_rate = 75;	/* percent */
-static unsigned int policy_interval_ms = 1000;
+static unsigned long policy_tax_rate = 75;	/* percent */
+static unsigned long policy_interval_ms = 1000;
 static unsigned long policy_low_kb, policy_high_kb;
 static unsigned long policy_changes;		/* target moves made */
 static DEFINE_MUTEX(policy_knob_lock);		/* the knobs above */
@@ -252,12 +252,7 @@ static ssize_t tax_rate_show(struct kobject *k, struct kobj_attribute *a,
 static ssize_t tax_rate_store(struct kobject *k, struct kobj_attribute *a,
 			      const char *buf, size_t count)
 {
-	unsigned long v;
-	ssize_t ret = knob_store(buf, count, &v, 0, 100);
-
-	if (ret > 0)
-		WRITE_ONCE(policy_tax_rate, v);
-	return ret;
+	return knob_store(buf, count, &policy_tax_rate, 0, 100);
 }
 
 static ssize_t interval_ms_show(struct kobject *k, struct kobj_attribute *a,
@@ -269,12 +264,7 @@ static ssize_t interval_ms_show(struct kobject *k, struct kobj_attribute *a,
 static ssize_t interval_ms_store(struct kobject *k, struct kobj_attribute *a,
 				 const char *buf, size_t count)
 {
-	unsigned long v;
-	ssize_t ret = knob_store(buf, count, &v, 10, 60000);
-
-	if (ret > 0)
-		WRITE_ONCE(policy_interval_ms, v);
-	return ret;
+	return knob_store(buf, count, &policy_interval_ms, 10, 60000);
 }
 
 static ssize_t low_kb_show(struct kobject *k, struct kobj_attribute *a,

@@ -141,10 +141,15 @@ static ssize_t target_kb_show(struct kobject *kobj,
 			  pages_kb(pvhv_balloon_target(kobj_balloon(kobj))));
 }
 
-/* The administrator's target; 0 is the maximum.  The policy works below. */
-static ssize_t target_kb_store(struct kobject *kobj,
-			       struct kobj_attribute *attr,
-			       const char *buf, size_t count)
+enum balloon_knob { KNOB_TARGET, KNOB_MIN, KNOB_MAX };
+
+/*
+ * A kB value for the domain: the administrator's target (0: max; the
+ * policy works below it), min, or max (0, or anything above the size, is
+ * the size).  A change of target is sent to the guest.
+ */
+static ssize_t balloon_kb_store(struct kobject *kobj, const char *buf,
+				size_t count, enum balloon_knob knob)
 {
 	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
 	long pages, old;
@@ -152,10 +157,29 @@ static ssize_t target_kb_store(struct kobject *kobj,
 
 	if (ret)
 		return ret;
+	if (knob == KNOB_MAX && !pages && *skip_spaces(buf) != '0')
+		return -EINVAL;		/* below one page: say 0 for "size" */
 	pvhv_balloon_lock(b, &old);
-	b->user_target = pages;
+	switch (knob) {
+	case KNOB_TARGET:
+		b->user_target = pages;
+		break;
+	case KNOB_MIN:
+		b->min = pages;
+		break;
+	case KNOB_MAX:
+		atomic_long_set(&b->dom->max_pages, pages);
+		break;
+	}
 	pvhv_balloon_unlock_notify(b, old);
 	return count;
+}
+
+static ssize_t target_kb_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return balloon_kb_store(kobj, buf, count, KNOB_TARGET);
 }
 
 static ssize_t min_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -169,16 +193,7 @@ static ssize_t min_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t min_kb_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
-	long pages, old;
-	int ret = parse_kb(buf, &pages);
-
-	if (ret)
-		return ret;
-	pvhv_balloon_lock(b, &old);
-	b->min = pages;
-	pvhv_balloon_unlock_notify(b, old);
-	return count;
+	return balloon_kb_store(kobj, buf, count, KNOB_MIN);
 }
 
 static ssize_t max_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -190,22 +205,10 @@ static ssize_t max_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  pages_kb(pvhv_domain_max_pages(b->dom)));
 }
 
-/* The cap on current; 0 (or anything above the size) is the size. */
 static ssize_t max_kb_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
-	long pages, old;
-	int ret = parse_kb(buf, &pages);
-
-	if (ret)
-		return ret;
-	if (!pages && *skip_spaces(buf) != '0')
-		return -EINVAL;		/* below one page: say 0 for "size" */
-	pvhv_balloon_lock(b, &old);
-	atomic_long_set(&b->dom->max_pages, pages);
-	pvhv_balloon_unlock_notify(b, old);
-	return count;
+	return balloon_kb_store(kobj, buf, count, KNOB_MAX);
 }
 
 static ssize_t shares_show(struct kobject *kobj, struct kobj_attribute *attr,
