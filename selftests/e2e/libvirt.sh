@@ -38,11 +38,11 @@ check "host counted the guest's hypercalls" \
 check "guest text reached the domain console" \
 	grep -q "pvhv-guest: hello from" "$d/console"
 check "guest made a filesystem on its PV disk and fsck is clean" \
-	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 fsck clean"
+	wait_for 300 console_has pv1 "PVHV-GUEST: pvblk0 fsck clean"
 check "guest read its files back from the PV disk" \
-	wait_for 60 console_has pv1 "PVHV-GUEST: pvblk0 data ok"
+	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 data ok"
 check "guest read the read-only second disk" \
-	wait_for 30 console_has pv1 "PVHV-GUEST: pvblk1 reads PVHV-DISK-ONE"
+	wait_for 60 console_has pv1 "PVHV-GUEST: pvblk1 reads PVHV-DISK-ONE"
 grep -a PVHV-GUEST build/guest/pv1.log | grep pvblk | sed 's/^/# /'
 check "host shows disk 0 connected" \
 	test "$(cat "$d/vbd0/state" 2>/dev/null)" = connected
