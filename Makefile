@@ -13,7 +13,7 @@
 # symlinks to the sources, so that 6.1 and 6.12 objects never mix.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-SRCDIRS := Kbuild include pvhv ring balloon guest-driver
+SRCDIRS := Kbuild include pvhv ring balloon ksm-hint guest-driver
 # Debian kernels pvhv supports: bookworm's 6.1 and 6.12 from backports.
 SUPPORTED_KDIRS = $(wildcard /lib/modules/6.1.*-amd64/build /lib/modules/6.12.*-amd64/build)
 

@@ -86,6 +86,16 @@ struct pvhv_domain {
 	atomic_long_t ballooned_touched;
 	struct pvhv_balloon_dom *balloon;	/* balloon/ */
 
+	/*
+	 * ksm-hint: P2M entries that map a shared frame, private copies made
+	 * on write and copies that found no memory; whether the scanner may
+	 * merge this domain's frames (sysfs ksm/merge).
+	 */
+	atomic_long_t ksm_shared;
+	atomic_long_t ksm_cow_breaks;
+	atomic_long_t ksm_cow_failures;
+	bool ksm_merge;
+
 	/* pvhv hypercalls handled, by number (PVHV_HC_BASE + index) */
 	atomic64_t hc_count[PVHV_HC_COUNT];
 

@@ -11,6 +11,7 @@
 
 #include "frames.h"
 #include "domain.h"
+#include "../ksm-hint/ksm.h"
 
 static atomic_long_t pvhv_frames_total = ATOMIC_LONG_INIT(0);
 static atomic_long_t pvhv_frames_pinned = ATOMIC_LONG_INIT(0);
@@ -38,7 +39,8 @@ static void pvhv_frames_account(struct pvhv_mem *mem, long delta)
 	atomic_long_add(delta, &pvhv_frames_total);
 }
 
-void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
+int pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom,
+		  struct inode *inode)
 {
 	xa_init(&mem->p2m);
 	xa_init(&mem->pins);
@@ -46,6 +48,9 @@ void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom)
 	xa_init(&mem->ballooned);
 	atomic_long_set(&mem->frames, 0);
 	mem->dom = dom;
+	mem->inode = inode;
+	mem->id = 0;
+	return pvhv_mem_register(mem);
 }
 
 /*
@@ -67,7 +72,7 @@ static struct page *pvhv_mem_unpark(struct pvhv_mem *mem, pgoff_t idx,
  * Frame @idx is held: pinned by the host, or another domain's frame in
  * our P2M.  Neither may be relocated, discarded or replaced.
  */
-static bool pvhv_mem_frame_held(struct pvhv_mem *mem, pgoff_t idx)
+bool pvhv_mem_frame_held(struct pvhv_mem *mem, pgoff_t idx)
 {
 	return xa_load(&mem->pins, idx) || xa_load(&mem->foreign, idx);
 }
@@ -98,10 +103,11 @@ void pvhv_mem_destroy(struct pvhv_mem *mem)
 	unsigned long idx;
 	long n = 0;
 
+	pvhv_mem_unregister(mem);
 	xa_for_each(&mem->p2m, idx, page) {
 		page = pvhv_mem_unpark(mem, idx, page);
 		if (page) {
-			put_page(page);
+			pvhv_mem_put_own(mem, page);
 			n++;
 		}
 	}
@@ -228,7 +234,7 @@ out:
  * Remove every user mapping of frames [idx, idx + n) (n == 0: to the end).
  * KVM's MMU notifier zaps its stage-2 entries before this returns.
  */
-static void pvhv_mem_unmap(struct inode *inode, pgoff_t idx, pgoff_t n)
+void pvhv_mem_unmap(struct inode *inode, pgoff_t idx, pgoff_t n)
 {
 	unmap_mapping_range(inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
 			    (loff_t)n << PAGE_SHIFT, 1);
@@ -247,7 +253,7 @@ void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from)
 		/* A foreign frame's grant stays mapped until its holder unmaps. */
 		page = pvhv_mem_unpark(mem, idx, page);
 		if (page) {
-			put_page(page);
+			pvhv_mem_put_own(mem, page);
 			n++;
 		}
 	}
@@ -278,7 +284,7 @@ int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 	pvhv_mem_unmap(inode, idx, 1);
 	copy_highpage(new, old);
 	xa_store(&mem->p2m, idx, new, GFP_KERNEL);
-	put_page(old);
+	pvhv_mem_put_own(mem, old);
 	new = NULL;
 out:
 	filemap_invalidate_unlock(inode->i_mapping);
@@ -299,7 +305,7 @@ int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 	} else if (page) {
 		pvhv_mem_unmap(inode, idx, 1);
 		xa_erase(&mem->p2m, idx);
-		put_page(page);
+		pvhv_mem_put_own(mem, page);
 		pvhv_frames_account(mem, -1);
 	} else {
 		ret = -ENOENT;
@@ -316,6 +322,7 @@ int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 	void *old;
 	int ret = 0;
 
+again:
 	/* Shared: frame removal (exclusive) waits until the pin is counted. */
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	if (idx >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
@@ -331,6 +338,14 @@ int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 	if (IS_ERR(page)) {
 		ret = PTR_ERR(page);
 		goto out;
+	}
+	/* The host writes pinned frames directly: never into a shared page. */
+	if (pvhv_page_shared(page)) {
+		filemap_invalidate_unlock_shared(inode->i_mapping);
+		ret = pvhv_mem_unshare(inode, mem, idx);
+		if (ret)
+			return ret;
+		goto again;
 	}
 	xa_lock(&mem->pins);
 	old = xa_load(&mem->pins, idx);
@@ -482,7 +497,7 @@ long pvhv_mem_balloon_out(struct inode *inode, struct pvhv_mem *mem,
 	for (i = 0; i < done; i++) {
 		page = xa_erase(&mem->p2m, idx[i]);
 		if (page) {
-			put_page(page);
+			pvhv_mem_put_own(mem, page);
 			freed++;
 		}
 	}

@@ -22,12 +22,16 @@
 #include <linux/mm_types.h>
 
 struct pvhv_domain;
+struct pvhv_shared_frame;
 struct inode;
+struct vm_fault;
 
 struct pvhv_mem {
 	struct xarray p2m;		/* pgoff -> struct page * */
 	atomic_long_t frames;		/* entries in p2m */
 	struct pvhv_domain *dom;	/* owner; holds a reference */
+	struct inode *inode;		/* the file */
+	u32 id;				/* in the registry; 0: not there */
 	struct xarray pins;		/* pgoff -> xa_mk_value(pin count) */
 	/*
 	 * pgoff -> our own page parked while another domain's frame is in
@@ -52,11 +56,15 @@ struct pvhv_frame_pin {
 	struct page *page;
 };
 
-void pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom);
+/* 0, or -ENOMEM (nothing to undo) */
+int pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom,
+		  struct inode *inode);
 /* Free every frame; no mapping of the file may exist any more. */
 void pvhv_mem_destroy(struct pvhv_mem *mem);
 
 vm_fault_t pvhv_mem_fault(struct vm_fault *vmf, struct pvhv_mem *mem);
+/* A write to a frame mapped read-only: copy on write if it is shared. */
+vm_fault_t pvhv_mem_mkwrite(struct vm_fault *vmf, struct pvhv_mem *mem);
 /* Free the frames at and beyond @from (pages); caller holds invalidate_lock. */
 void pvhv_mem_truncate(struct inode *inode, struct pvhv_mem *mem, pgoff_t from);
 int pvhv_mem_relocate(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
@@ -114,5 +122,54 @@ long pvhv_frames_pinned_global(void);
 
 /* Frames held by all pvhvfs files of all domains. */
 long pvhv_frames_global(void);
+
+/*
+ * Shared frames (frames_share.c; ksm-hint/ decides what to merge).
+ *
+ * pvhv_mem_get_next(): the registered memory file with the lowest id at or
+ * above *@id, with an inode reference in *@inode; NULL if none.
+ *
+ * pvhv_mem_scan_get(): the first frame at or above *@idx that is present
+ * and not held (pinned or foreign), with a page reference, its index in
+ * *@idx and, if it is shared, its shared frame with a reference in *@sf.
+ * NULL at the end of the file.
+ *
+ * pvhv_mem_merge(): make frame @idx, whose page was @page, map @sf's page
+ * instead if their contents are equal.  0, -EAGAIN (the frame changed or
+ * is shared already), -EBUSY (held or in use), -ESTALE (contents differ).
+ *
+ * pvhv_mem_share(): turn frame @idx's own @page into a new shared frame
+ * if its content hash is still *@hash (else -ESTALE, the new hash in
+ * *@hash), with a reference.  ERR_PTR otherwise: as pvhv_mem_merge(), or
+ * what pvhv_ksm_create() fails with.
+ *
+ * pvhv_mem_unshare() / _all(): give frame @idx (every frame of the file) a
+ * private page again.  0 / frames unshared, or -ENOMEM.
+ */
+struct pvhv_mem *pvhv_mem_get_next(u32 *id, struct inode **inode);
+struct page *pvhv_mem_scan_get(struct inode *inode, struct pvhv_mem *mem,
+			       pgoff_t *idx, struct pvhv_shared_frame **sf);
+int pvhv_mem_merge(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
+		   struct page *page, struct pvhv_shared_frame *sf);
+struct pvhv_shared_frame *pvhv_mem_share(struct inode *inode,
+					 struct pvhv_mem *mem, pgoff_t idx,
+					 struct page *page, u64 *hash,
+					 bool zero);
+int pvhv_mem_unshare(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx);
+long pvhv_mem_unshare_all(struct inode *inode, struct pvhv_mem *mem);
+
+/* Do two pages hold the same bytes? */
+bool pvhv_pages_same(struct page *a, struct page *b);
+
+/* Between frames.c and frames_share.c. */
+int pvhv_mem_register(struct pvhv_mem *mem);
+void pvhv_mem_unregister(struct pvhv_mem *mem);
+bool pvhv_mem_frame_held(struct pvhv_mem *mem, pgoff_t idx);
+void pvhv_mem_unmap(struct inode *inode, pgoff_t idx, pgoff_t n);
+/* Drop the P2M's reference on its own page @page (shared or not). */
+void pvhv_mem_put_own(struct pvhv_mem *mem, struct page *page);
+/* Exclusive invalidate_lock held. */
+int pvhv_mem_unshare_frame_locked(struct inode *inode, struct pvhv_mem *mem,
+				  pgoff_t idx);
 
 #endif /* _PVHV_FRAMES_H */

@@ -18,6 +18,7 @@
 #include "grant.h"
 #include "../ring/blkback.h"
 #include "../balloon/balloon.h"
+#include "../ksm-hint/ksm.h"
 
 static int __init pvhv_init(void)
 {
@@ -47,9 +48,12 @@ static int __init pvhv_init(void)
 	ret = pvhv_balloon_init();
 	if (ret)
 		goto err_blkback;
-	ret = pvhvfs_init();
+	ret = pvhv_ksm_init();
 	if (ret)
 		goto err_balloon;
+	ret = pvhvfs_init();
+	if (ret)
+		goto err_ksm;
 	ret = pvhv_kvm_hook_init();
 	if (ret)
 		goto err_fs;
@@ -61,6 +65,8 @@ static int __init pvhv_init(void)
 
 err_fs:
 	pvhvfs_exit();
+err_ksm:
+	pvhv_ksm_exit();
 err_balloon:
 	pvhv_balloon_exit();
 err_blkback:
@@ -84,6 +90,7 @@ static void __exit pvhv_exit(void)
 {
 	pvhv_kvm_hook_exit();
 	pvhvfs_exit();
+	pvhv_ksm_exit();
 	pvhv_balloon_exit();
 	pvhv_blkback_exit();
 	pvhv_gfn_maps_exit();

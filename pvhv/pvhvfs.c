@@ -68,10 +68,20 @@ static vm_fault_t pvhvfs_vm_fault(struct vm_fault *vmf)
 	return pvhv_mem_fault(vmf, vma_mem(vmf->vma));
 }
 
+static vm_fault_t pvhvfs_vm_page_mkwrite(struct vm_fault *vmf)
+{
+	return pvhv_mem_mkwrite(vmf, vma_mem(vmf->vma));
+}
+
+/*
+ * With page_mkwrite, the core maps every frame read-only and asks before
+ * making it writable: that is how a write to a shared frame is caught.
+ */
 static const struct vm_operations_struct pvhvfs_vm_ops = {
 	.open = pvhvfs_vm_open,
 	.close = pvhvfs_vm_close,
 	.fault = pvhvfs_vm_fault,
+	.page_mkwrite = pvhvfs_vm_page_mkwrite,
 };
 
 static int pvhvfs_mmap(struct file *file, struct vm_area_struct *vma)
@@ -173,6 +183,7 @@ static int pvhvfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode)
 {
 	struct inode *inode = pvhvfs_get_inode(dir->i_sb, dir, mode);
 	struct pvhv_domain *dom;
+	int ret;
 
 	if (!inode)
 		return -ENOSPC;
@@ -185,7 +196,12 @@ static int pvhvfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode)
 			iput(inode);
 			return PTR_ERR(dom);
 		}
-		pvhv_mem_init(&PVHVFS_I(inode)->mem, dom);
+		ret = pvhv_mem_init(&PVHVFS_I(inode)->mem, dom, inode);
+		if (ret) {
+			/* evict_inode() drops the domain reference. */
+			iput(inode);
+			return ret;
+		}
 	}
 	d_instantiate(dentry, inode);
 	dget(dentry);		/* pinned until unlink, as on ramfs */
@@ -232,6 +248,15 @@ static int pvhvfs_resize(struct inode *inode, loff_t size)
 		return ret;
 
 	filemap_invalidate_lock(inode->i_mapping);
+	/* The tail of the new last page is zeroed below: a page of its own. */
+	if (size < old && offset_in_page(size)) {
+		ret = pvhv_mem_unshare_frame_locked(inode, mem,
+						    size >> PAGE_SHIFT);
+		if (ret) {
+			filemap_invalidate_unlock(inode->i_mapping);
+			return ret;
+		}
+	}
 	i_size_write(inode, size);
 	if (size < old) {
 		pvhv_mem_truncate(inode, mem, DIV_ROUND_UP(size, PAGE_SIZE));

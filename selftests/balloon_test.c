@@ -40,20 +40,11 @@ static long bl_stat(struct minivm *vm, const char *what)
 
 static int bl_write(struct minivm *vm, const char *what, long v)
 {
-	char path[512], val[32];
-	FILE *f;
-	int ret;
+	char path[512];
 
-	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/balloon/%s",
+	snprintf(path, sizeof(path), "domains/%s/balloon/%s",
 		 strrchr(vm->dir, '/') + 1, what);
-	snprintf(val, sizeof(val), "%ld\n", v);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0 ? -1 : 0;
-	if (fclose(f))
-		ret = -1;
-	return ret;
+	return pvhv_sysfs_write(path, v);
 }
 
 static uint64_t *list(struct minivm *vm)

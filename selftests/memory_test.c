@@ -54,17 +54,6 @@ static long file_frames(struct minivm *vm)
 	return info.frames;
 }
 
-/* PFN behind a host virtual address, from /proc/self/pagemap (root). */
-static uint64_t host_pfn(void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	pread(fd, &ent, sizeof(ent), ((uintptr_t)addr / 4096) * 8);
-	close(fd);
-	return (ent & (1ULL << 63)) ? ent & ((1ULL << 55) - 1) : 0;
-}
-
 TEST_F(vm, fault_in_and_read_back)
 {
 	const int n = 512;

@@ -75,6 +75,35 @@ long pvhv_sysfs_wait(const char *what, long want)
 	return v;
 }
 
+int pvhv_sysfs_write(const char *what, long val)
+{
+	char path[512], buf[32];
+	int fd, len, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/%s", what);
+	len = snprintf(buf, sizeof(buf), "%ld\n", val);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+uint64_t host_pfn(const void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), ((uintptr_t)addr / 4096) * 8) !=
+	    sizeof(ent))
+		ent = 0;
+	close(fd);
+	return (ent & (1ULL << 63)) ? ent & ((1ULL << 55) - 1) : 0;
+}
+
 int read_text_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;

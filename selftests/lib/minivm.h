@@ -90,6 +90,10 @@ long pvhv_sysfs_long(const char *fmt, ...);
  * @want, as teardown is asynchronous; the last value read.
  */
 long pvhv_sysfs_wait(const char *what, long want);
+/* Write @val to the attribute @what under /sys/kernel/pvhv: 0, or -1. */
+int pvhv_sysfs_write(const char *what, long val);
+/* PFN behind a mapped host virtual address, from /proc/self/pagemap (root). */
+uint64_t host_pfn(const void *addr);
 
 /* ---- guest side ---- */
 
