@@ -23,6 +23,7 @@
  * guest runs a balloon driver take part.
  */
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -57,6 +58,7 @@ struct policy_dom {
 static void policy_sample(struct pvhv_balloon_dom *b, struct policy_dom *p)
 {
 	struct pvhv_domain *dom = b->dom;
+	long frames, shared;
 
 	p->b = b;
 	p->current_pages = pvhv_domain_pages(dom) -
@@ -69,6 +71,15 @@ static void policy_sample(struct pvhv_balloon_dom *b, struct policy_dom *p)
 	    time_before(jiffies, b->stats_jiffies + POLICY_REPORT_MAX_AGE))
 		p->idle = clamp_t(long, b->stats.available, 0, p->target);
 	spin_unlock(&b->lock);
+	/*
+	 * Ballooning a shared frame frees nothing while others map it, and
+	 * idle memory is what the scanner shares first (zero pages): count
+	 * idle memory only in proportion to the domain's private frames.
+	 */
+	frames = atomic_long_read(&dom->frames);
+	shared = clamp(atomic_long_read(&dom->ksm_shared), 0L, frames);
+	if (frames > 0 && shared > 0)
+		p->idle -= div64_s64((s64)p->idle * shared, frames);
 }
 
 /* Denominator of rho for @p, with its target as P. */
