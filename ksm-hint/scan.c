@@ -41,6 +41,7 @@ struct pvhv_ksm_knobs pvhv_ksm_knobs = {
 	.hash_bits = 64,
 };
 
+/* One scan batch at a time; run=2 and knob changes wait for it. */
 DEFINE_MUTEX(pvhv_ksm_scan_lock);
 static DECLARE_WAIT_QUEUE_HEAD(pvhv_ksm_wait);
 static struct task_struct *pvhv_ksm_thread;
@@ -274,6 +275,15 @@ static bool pvhv_ksm_should_run(void)
 	return READ_ONCE(pvhv_ksm_knobs.run) == PVHV_KSM_RUN;
 }
 
+/* Until the next batch is due, or the scanner is stopped. */
+static void pvhv_ksm_sleep(unsigned int ms)
+{
+	wait_event_freezable_timeout(pvhv_ksm_wait,
+				     kthread_should_stop() ||
+				     !pvhv_ksm_should_run(),
+				     msecs_to_jiffies(ms));
+}
+
 static int pvhv_ksm_thread_fn(void *unused)
 {
 	unsigned int sleep;
@@ -289,10 +299,7 @@ static int pvhv_ksm_thread_fn(void *unused)
 		if (pvhv_ksm_should_run()) {
 			sleep = READ_ONCE(pvhv_ksm_knobs.sleep_millisecs);
 			if (sleep)
-				wait_event_freezable_timeout(pvhv_ksm_wait,
-					kthread_should_stop() ||
-					!pvhv_ksm_should_run(),
-					msecs_to_jiffies(sleep));
+				pvhv_ksm_sleep(sleep);
 			else
 				cond_resched();
 		} else {

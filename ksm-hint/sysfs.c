@@ -161,21 +161,22 @@ static ssize_t name##_show(struct kobject *k, struct kobj_attribute *a,	\
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
-#define KSM_COUNTER(name) \
-	KSM_STAT(name, atomic_long_read(&pvhv_ksm_stats.name))
+/* The counters of pvhv_ksm_stats, by name. */
+#define KSM_COUNTER(name, field) \
+	KSM_STAT(name, atomic_long_read(&pvhv_ksm_stats.field))
 
-KSM_COUNTER(pages_shared);
-KSM_COUNTER(pages_sharing);
-KSM_COUNTER(full_scans);
-KSM_COUNTER(pages_scanned);
-KSM_COUNTER(hint_hits);
-KSM_COUNTER(stale_hints);
-KSM_COUNTER(hash_collisions);
-KSM_COUNTER(merges);
-KSM_COUNTER(cow_breaks);
-KSM_COUNTER(cow_reuses);
-KSM_COUNTER(cow_failures);
-KSM_COUNTER(unshared);
+KSM_COUNTER(pages_shared, pages_shared);
+KSM_COUNTER(pages_sharing, pages_sharing);
+KSM_COUNTER(full_scans, full_scans);
+KSM_COUNTER(pages_scanned, pages_scanned);
+KSM_COUNTER(hint_hits, hint_hits);
+KSM_COUNTER(stale_hints, stale_hints);
+KSM_COUNTER(hash_collisions, hash_collisions);
+KSM_COUNTER(merges, merges);
+KSM_COUNTER(cow_breaks, cow_breaks);
+KSM_COUNTER(cow_reuses, cow_reuses);
+KSM_COUNTER(cow_failures, cow_failures);
+KSM_COUNTER(unshared, unshared);
 KSM_STAT(zero_pages, atomic_long_read(&pvhv_ksm_stats.zero_sharing));
 KSM_STAT(hint_frames, pvhv_hints_used());
 KSM_STAT(hint_capacity, pvhv_hints_capacity());
