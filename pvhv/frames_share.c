@@ -304,10 +304,19 @@ vm_fault_t pvhv_mem_mkwrite(struct vm_fault *vmf, struct pvhv_mem *mem)
 	sf = pvhv_page_shared(page);
 	/* Unless the frame changed meanwhile (then the write just retries) */
 	if (xa_load(&mem->p2m, vmf->pgoff) == page && sf &&
-	    !xa_load(&mem->foreign, vmf->pgoff) &&
-	    pvhv_mem_unshare_locked(inode, mem, vmf->pgoff, page, sf, true))
-		ret = VM_FAULT_SIGBUS;
+	    !xa_load(&mem->foreign, vmf->pgoff)) {
+		if (pvhv_mem_unshare_locked(inode, mem, vmf->pgoff, page, sf,
+					    true))
+			ret = VM_FAULT_SIGBUS;
+		else
+			/*
+			 * Map the private page here and now (read-only, as
+			 * every frame): the retried write then only needs
+			 * this handler's fast path, not a fault first.
+			 */
+			vm_insert_page(vmf->vma, vmf->address,
+				       xa_load(&mem->p2m, vmf->pgoff));
+	}
 	filemap_invalidate_unlock(inode->i_mapping);
-	/* The retried write faults the private page in. */
 	return ret;
 }

@@ -7,6 +7,8 @@
 # - Manual: idle1's target goes to half; its balloon driver hands the
 #   memory back and the host's MemFree rises by at least 90% of it.  Back
 #   to the full target, idle1 takes the memory back and uses it again.
+#   In between, memory pressure in idle1 (it fills a tmpfs with more than
+#   it has): its driver deflates beyond the target, and the host lets it.
 # - Automatic: with the watermarks set just below what the host has, a
 #   host process eats memory; the policy takes it from idle1 (the most
 #   idle memory, ESX's idle tax) while busy1 keeps its memory, and gives
@@ -16,7 +18,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/e2e/lib.sh
 
-tap_plan 18
+tap_plan 20
 frames0=$(cat /sys/kernel/pvhv/frames)
 pol=/sys/kernel/pvhv/balloon
 memfree_kb() { sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo; }
@@ -33,8 +35,8 @@ trap cleanup EXIT
 
 check "libvirtd starts with memory_backing_dir on pvhvfs" tools/libvirt-env
 # --prealloc: QEMU populates all guest RAM first, as Xen and ESX hold it.
-tools/libvirt-domain --prealloc --cmdline pvhv.balloonwatch \
-	idle1 256 >/tmp/idle1.xml
+tools/libvirt-domain --prealloc --hostroot \
+	--cmdline "pvhv.balloonwatch pvhv.cmds" idle1 256 >/tmp/idle1.xml
 tools/libvirt-domain --prealloc --cmdline "pvhv.busy=160 pvhv.balloonwatch" \
 	busy1 256 >/tmp/busy1.xml
 rm -f build/guest/idle1.log build/guest/busy1.log
@@ -76,6 +78,20 @@ check "host MemFree rose by at least 90% of it ($free0 -> $free1 kB)" \
 	test $((free1 - free0)) -ge $((half * 9 / 10))
 check "the guest's driver shows it" \
 	wait_for 10 console_has idle1 "ballooned_kb=$half"
+
+# ---- memory pressure in idle1: its shrinker deflates beyond the target ----
+# idle1 fills a tmpfs with 32 MiB more than it has available.
+pressure0=$(bal "$di" pressure_kb)
+eat=$(($(bal "$di" guest_available_kb) / 1024 + 32))
+guest_cmd idle1 1 eat $eat
+check "under memory pressure idle1 deflates beyond its target" \
+	wait_for 60 eval 'gt "$(bal "$di" pressure_kb)" "$pressure0"'
+check "idle1's allocation of $eat MiB succeeds" \
+	wait_for 60 console_has idle1 "cmd 1: ate $eat MiB"
+echo "# idle1 took $(($(bal "$di" pressure_kb) - pressure0)) kB back under pressure;" \
+	"$(grep -a 'PVHV-GUEST: balloon' build/guest/idle1.log | tail -n1)"
+guest_cmd idle1 2 free
+wait_for 30 console_has idle1 "cmd 2: freed"
 echo 0 >"$di/balloon/target_kb"
 check "back to full target: idle1 deflates" \
 	wait_for 120 eval 'file_is "$di/balloon/current_kb" "$size" &&

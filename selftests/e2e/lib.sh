@@ -48,3 +48,14 @@ released() {
 	[ "$(cat /sys/kernel/pvhv/balloon/ballooned_kb)" = 0 ] &&
 	! grep -qs '^pvhv-vbd' /proc/[0-9]*/comm
 }
+
+# guest_cmd NAME SEQ COMMAND [ARGS]: a command for a guest booted with
+# pvhv.cmds and --hostroot (tools/guest-initramfs runs each SEQ once).
+guest_cmd() {
+	local name=$1
+	shift
+	mkdir -p /tmp/pvhv-guest
+	echo "$*" >"/tmp/pvhv-guest/$name.cmd.new"
+	chmod 644 "/tmp/pvhv-guest/$name.cmd.new"
+	mv "/tmp/pvhv-guest/$name.cmd.new" "/tmp/pvhv-guest/$name.cmd"
+}

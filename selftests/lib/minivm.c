@@ -310,9 +310,14 @@ static int map_memory(struct minivm *vm, const struct minivm_opts *opts)
 	const char *mnt = minivm_pvhv_mnt();
 
 	if (opts->anon) {
+		/* Private, as QEMU's default RAM: what Linux KSM can merge. */
 		vm->mem = mmap(NULL, MINIVM_MEM_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		return vm->mem == MAP_FAILED ? -1 : 0;
+			       (opts->mergeable ? MAP_PRIVATE : MAP_SHARED) |
+			       MAP_ANONYMOUS, -1, 0);
+		if (vm->mem == MAP_FAILED)
+			return -1;
+		return opts->mergeable ?
+			madvise(vm->mem, MINIVM_MEM_SIZE, MADV_MERGEABLE) : 0;
 	}
 	if (!mnt) {
 		errno = ENODEV;

@@ -37,6 +37,7 @@ struct ucall {
 
 struct minivm_opts {
 	bool anon;		/* anonymous RAM: not a pvhv domain */
+	bool mergeable;		/* anon: private and MADV_MERGEABLE (Linux KSM) */
 	bool user;		/* run the guest at CPL 3 */
 	bool avx;		/* enable AVX in the guest */
 	const char *domain;	/* pvhvfs directory name (default: "minivm-<pid>") */
