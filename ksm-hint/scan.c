@@ -57,6 +57,40 @@ static struct {
 
 static u64 pvhv_ksm_zero_hash;
 
+/*
+ * Frames of the cursor's file that matched a shared frame, merged in one
+ * go (pvhv_mem_merge_batch()) when the batch is full, the cursor leaves
+ * the file, or pvhv_ksm_scan_batch() ends.  Under pvhv_ksm_scan_lock.
+ */
+#define PVHV_KSM_MERGE_BATCH	64
+
+static struct {
+	struct pvhv_merge m[PVHV_KSM_MERGE_BATCH];
+	u64 hash[PVHV_KSM_MERGE_BATCH];
+	unsigned int n;
+} pending;
+
+static void pvhv_ksm_merge_pending(void)
+{
+	struct pvhv_merge *m;
+	unsigned int i;
+
+	if (!pending.n)
+		return;
+	pvhv_mem_merge_batch(cursor.inode, cursor.mem, pending.m, pending.n);
+	for (i = 0; i < pending.n; i++) {
+		m = &pending.m[i];
+		if (!m->ret)
+			atomic_long_inc(&pvhv_ksm_stats.merges);
+		else if (m->ret == -ESTALE &&
+			 pvhv_ksm_hash(m->page) == pending.hash[i])
+			atomic_long_inc(&pvhv_ksm_stats.hash_collisions);
+		pvhv_ksm_put(m->sf);
+		put_page(m->page);
+	}
+	pending.n = 0;
+}
+
 u64 pvhv_ksm_hash(struct page *page)
 {
 	unsigned int bits = READ_ONCE(pvhv_ksm_knobs.hash_bits);
@@ -70,6 +104,7 @@ u64 pvhv_ksm_hash(struct page *page)
 
 static void pvhv_ksm_cursor_next_file(void)
 {
+	pvhv_ksm_merge_pending();
 	if (cursor.inode)
 		iput(cursor.inode);
 	cursor.inode = NULL;
@@ -166,7 +201,6 @@ static void pvhv_ksm_scan_frame(struct page *page,
 	struct pvhv_shared_frame *sf;
 	bool zero;
 	u64 hash;
-	int ret;
 
 	if (own) {
 		/* Shared already: private again if no one else maps it. */
@@ -177,13 +211,13 @@ static void pvhv_ksm_scan_frame(struct page *page,
 	zero = hash == READ_ONCE(pvhv_ksm_zero_hash);
 	sf = pvhv_ksm_lookup(hash);
 	if (sf) {
-		ret = pvhv_mem_merge(cursor.inode, cursor.mem, cursor.idx,
-				     page, sf);
-		if (!ret)
-			atomic_long_inc(&pvhv_ksm_stats.merges);
-		else if (ret == -ESTALE && pvhv_ksm_hash(page) == hash)
-			atomic_long_inc(&pvhv_ksm_stats.hash_collisions);
-		pvhv_ksm_put(sf);
+		/* Merged with its neighbours; the references go with it. */
+		get_page(page);
+		pending.m[pending.n] = (struct pvhv_merge){
+			.idx = cursor.idx, .page = page, .sf = sf };
+		pending.hash[pending.n] = hash;
+		if (++pending.n == PVHV_KSM_MERGE_BATCH)
+			pvhv_ksm_merge_pending();
 		return;
 	}
 	pvhv_ksm_try_hint(page, hash, zero);
@@ -253,12 +287,14 @@ static void pvhv_ksm_scan_batch(void)
 		todo--;
 		cond_resched();
 	}
+	pvhv_ksm_merge_pending();
 }
 
 /* Drop the cursor's file and every hint (the scanner stops). */
 void pvhv_ksm_scan_reset(void)
 {
 	lockdep_assert_held(&pvhv_ksm_scan_lock);
+	pvhv_ksm_merge_pending();
 	if (cursor.inode)
 		iput(cursor.inode);
 	memset(&cursor, 0, sizeof(cursor));

@@ -138,6 +138,10 @@ long pvhv_frames_global(void);
  * instead if their contents are equal.  0, -EAGAIN (the frame changed or
  * is shared already), -EBUSY (held or in use), -ESTALE (contents differ).
  *
+ * pvhv_mem_merge_batch(): pvhv_mem_merge() for each of @m[0..n), frames
+ * of one file in ascending order, each result in @m[i].ret; one lock and
+ * one unmap per run of consecutive frames.
+ *
  * pvhv_mem_share(): turn frame @idx's own @page into a new shared frame
  * if its content hash is still *@hash (else -ESTALE, the new hash in
  * *@hash), with a reference.  ERR_PTR otherwise: as pvhv_mem_merge(), or
@@ -146,11 +150,20 @@ long pvhv_frames_global(void);
  * pvhv_mem_unshare() / _all(): give frame @idx (every frame of the file) a
  * private page again.  0 / frames unshared, or -ENOMEM.
  */
+struct pvhv_merge {
+	pgoff_t idx;
+	struct page *page;		/* the frame's page, referenced */
+	struct pvhv_shared_frame *sf;	/* to merge into, referenced */
+	int ret;
+};
+
 struct pvhv_mem *pvhv_mem_get_next(u32 *id, struct inode **inode);
 struct page *pvhv_mem_scan_get(struct inode *inode, struct pvhv_mem *mem,
 			       pgoff_t *idx, struct pvhv_shared_frame **sf);
 int pvhv_mem_merge(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 		   struct page *page, struct pvhv_shared_frame *sf);
+void pvhv_mem_merge_batch(struct inode *inode, struct pvhv_mem *mem,
+			  struct pvhv_merge *m, unsigned int n);
 struct pvhv_shared_frame *pvhv_mem_share(struct inode *inode,
 					 struct pvhv_mem *mem, pgoff_t idx,
 					 struct page *page, u64 *hash,

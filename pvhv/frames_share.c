@@ -104,21 +104,40 @@ struct page *pvhv_mem_scan_get(struct inode *inode, struct pvhv_mem *mem,
 }
 
 /*
- * Exclusive invalidate_lock held: make sure @page is still frame @idx,
- * private and not held, then zap every mapping of it and check that only
- * the P2M and the caller hold a reference (nothing can write it now).
+ * Exclusive invalidate_lock held: is @page still frame @idx, private and
+ * not held?  0, -EAGAIN or -EBUSY.
  */
-static int pvhv_mem_wrprotect(struct inode *inode, struct pvhv_mem *mem,
-			      pgoff_t idx, struct page *page)
+static int pvhv_mem_frame_mergeable(struct pvhv_mem *mem, pgoff_t idx,
+				    struct page *page)
 {
 	if (xa_load(&mem->p2m, idx) != page || pvhv_page_shared(page))
 		return -EAGAIN;
 	if (pvhv_mem_frame_held(mem, idx))
 		return -EBUSY;
-	pvhv_mem_unmap(inode, idx, 1);
-	if (page_ref_count(page) != 2)
-		return -EBUSY;
 	return 0;
+}
+
+/*
+ * After pvhv_mem_frame_mergeable() and an unmap of the frame: nothing can
+ * write @page now unless someone else holds a reference (a pin, a
+ * get_user_pages() in flight, a page_mkwrite in progress); only the P2M
+ * and the caller may.
+ */
+static int pvhv_mem_frame_quiet(struct page *page)
+{
+	return page_ref_count(page) == 2 ? 0 : -EBUSY;
+}
+
+/* Both of the above, for one frame, with its own unmap. */
+static int pvhv_mem_wrprotect(struct inode *inode, struct pvhv_mem *mem,
+			      pgoff_t idx, struct page *page)
+{
+	int ret = pvhv_mem_frame_mergeable(mem, idx, page);
+
+	if (ret)
+		return ret;
+	pvhv_mem_unmap(inode, idx, 1);
+	return pvhv_mem_frame_quiet(page);
 }
 
 static bool pvhv_page_zero(struct page *page)
@@ -141,29 +160,55 @@ bool pvhv_pages_same(struct page *a, struct page *b)
 	return same;
 }
 
+/* Frame @m->idx, write protected, maps @m->sf's page if they are equal. */
+static int pvhv_mem_merge_one(struct pvhv_mem *mem, struct pvhv_merge *m)
+{
+	int ret = pvhv_mem_frame_quiet(m->page);
+
+	if (ret)
+		return ret;
+	if (!pvhv_pages_same(m->page, m->sf->page))
+		return -ESTALE;
+	if (!pvhv_ksm_add_sharer(m->sf, mem->dom))
+		return -EAGAIN;
+	get_page(m->sf->page);
+	xa_store(&mem->p2m, m->idx, m->sf->page, GFP_KERNEL); /* no allocation */
+	put_page(m->page);
+	return 0;
+}
+
+void pvhv_mem_merge_batch(struct inode *inode, struct pvhv_mem *mem,
+			  struct pvhv_merge *m, unsigned int n)
+{
+	unsigned int i, j;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	for (i = 0; i < n; i++)
+		m[i].ret = pvhv_mem_frame_mergeable(mem, m[i].idx, m[i].page);
+	/*
+	 * One unmap per run of consecutive frames: one TLB flush for the
+	 * VMM's page tables and one for KVM's, instead of one a frame.
+	 */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !m[i].ret && !m[j].ret &&
+		     m[j].idx == m[j - 1].idx + 1; j++)
+			;
+		if (!m[i].ret)
+			pvhv_mem_unmap(inode, m[i].idx, m[j - 1].idx - m[i].idx + 1);
+	}
+	for (i = 0; i < n; i++)
+		if (!m[i].ret)
+			m[i].ret = pvhv_mem_merge_one(mem, &m[i]);
+	filemap_invalidate_unlock(inode->i_mapping);
+}
+
 int pvhv_mem_merge(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 		   struct page *page, struct pvhv_shared_frame *sf)
 {
-	int ret;
+	struct pvhv_merge m = { .idx = idx, .page = page, .sf = sf };
 
-	filemap_invalidate_lock(inode->i_mapping);
-	ret = pvhv_mem_wrprotect(inode, mem, idx, page);
-	if (ret)
-		goto out;
-	if (!pvhv_pages_same(page, sf->page)) {
-		ret = -ESTALE;
-		goto out;
-	}
-	if (!pvhv_ksm_add_sharer(sf, mem->dom)) {
-		ret = -EAGAIN;
-		goto out;
-	}
-	get_page(sf->page);
-	xa_store(&mem->p2m, idx, sf->page, GFP_KERNEL);	/* no allocation */
-	put_page(page);
-out:
-	filemap_invalidate_unlock(inode->i_mapping);
-	return ret;
+	pvhv_mem_merge_batch(inode, mem, &m, 1);
+	return m.ret;
 }
 
 struct pvhv_shared_frame *pvhv_mem_share(struct inode *inode,
