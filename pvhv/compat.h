@@ -53,6 +53,116 @@ static inline void pvhv_inode_touch(struct inode *dir)
 #endif
 }
 
+/* ---- KVM write tracking (paravirtual page tables) ---- */
+
+#include <linux/kvm_host.h>
+#include <asm/kvm_page_track.h>
+
+/*
+ * 6.5 reworked external write tracking: kvm_write_track_add_gfn() takes
+ * KVM's locks itself, notifiers lost the vCPU argument (it is the running
+ * one) and hear of removed memory regions instead of flushed slots, and
+ * registering one takes a VM reference (and must come from the VM's
+ * process).
+ */
+struct pvhv_write_tracker {
+	struct kvm_page_track_notifier_node node;
+	/* A guest write to a tracked gfn, after KVM emulated it. */
+	void (*write)(struct pvhv_write_tracker *t, struct kvm_vcpu *vcpu,
+		      gpa_t gpa, const u8 *new, int bytes);
+	/* Memory at [@gfn, @gfn + @npages) left the VM. */
+	void (*remove_region)(struct pvhv_write_tracker *t, gfn_t gfn,
+			      unsigned long npages);
+};
+
+#ifdef PVHV_HAVE_WRITE_TRACK_GFN
+static inline void pvhv_track_write_thunk(gpa_t gpa, const u8 *new, int bytes,
+					  struct kvm_page_track_notifier_node *n)
+{
+	struct pvhv_write_tracker *t = container_of(n, typeof(*t), node);
+
+	t->write(t, kvm_get_running_vcpu(), gpa, new, bytes);
+}
+
+static inline void pvhv_track_remove_thunk(gfn_t gfn, unsigned long npages,
+					   struct kvm_page_track_notifier_node *n)
+{
+	struct pvhv_write_tracker *t = container_of(n, typeof(*t), node);
+
+	t->remove_region(t, gfn, npages);
+}
+
+static inline int pvhv_write_tracker_register(struct kvm *kvm,
+					      struct pvhv_write_tracker *t)
+{
+	t->node.track_write = pvhv_track_write_thunk;
+	t->node.track_remove_region = pvhv_track_remove_thunk;
+	return kvm_page_track_register_notifier(kvm, &t->node);
+}
+
+static inline int pvhv_write_track_gfn(struct kvm *kvm, gfn_t gfn, bool on)
+{
+	return on ? kvm_write_track_add_gfn(kvm, gfn) :
+		    kvm_write_track_remove_gfn(kvm, gfn);
+}
+#else
+static inline void pvhv_track_write_thunk(struct kvm_vcpu *vcpu, gpa_t gpa,
+					  const u8 *new, int bytes,
+					  struct kvm_page_track_notifier_node *n)
+{
+	struct pvhv_write_tracker *t = container_of(n, typeof(*t), node);
+
+	t->write(t, vcpu, gpa, new, bytes);
+}
+
+static inline void pvhv_track_flush_thunk(struct kvm *kvm,
+					  struct kvm_memory_slot *slot,
+					  struct kvm_page_track_notifier_node *n)
+{
+	struct pvhv_write_tracker *t = container_of(n, typeof(*t), node);
+
+	t->remove_region(t, slot->base_gfn, slot->npages);
+}
+
+static inline int pvhv_write_tracker_register(struct kvm *kvm,
+					      struct pvhv_write_tracker *t)
+{
+	t->node.track_write = pvhv_track_write_thunk;
+	t->node.track_flush_slot = pvhv_track_flush_thunk;
+	kvm_page_track_register_notifier(kvm, &t->node);
+	return 0;
+}
+
+static inline int pvhv_write_track_gfn(struct kvm *kvm, gfn_t gfn, bool on)
+{
+	struct kvm_memory_slot *slot;
+	int idx, ret = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot) {
+		write_lock(&kvm->mmu_lock);
+		if (on)
+			kvm_slot_page_track_add_page(kvm, slot, gfn,
+						     KVM_PAGE_TRACK_WRITE);
+		else
+			kvm_slot_page_track_remove_page(kvm, slot, gfn,
+							KVM_PAGE_TRACK_WRITE);
+		write_unlock(&kvm->mmu_lock);
+	} else {
+		ret = -EINVAL;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+}
+#endif
+
+static inline void pvhv_write_tracker_unregister(struct kvm *kvm,
+						 struct pvhv_write_tracker *t)
+{
+	kvm_page_track_unregister_notifier(kvm, &t->node);
+}
+
 /* ---- guest module: block layer ---- */
 
 #include <linux/blk-mq.h>

@@ -13,6 +13,7 @@
 #include <linux/kvm_host.h>
 
 #include "domain.h"
+#include "pt.h"
 #include "evtchn.h"
 #include "grant.h"
 #include "frames.h"
@@ -203,6 +204,7 @@ static void pvhv_domain_release(struct kobject *kobj)
 	struct pvhv_domain_priv *priv = to_priv(kobj_to_domain(kobj));
 
 	pvhv_evtchn_free(&priv->dom);
+	pvhv_pt_free(&priv->dom);
 	pvhv_gfn_maps_free(&priv->dom);
 	pvhv_gnttab_free(&priv->dom);
 	/* The binding hash is walked under RCU. */
@@ -308,6 +310,7 @@ void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm)
 		if (ops->teardown)
 			ops->teardown(dom, kvm);
 	mutex_unlock(&pvhv_domain_ops_lock);
+	pvhv_pt_teardown(dom, kvm);
 	pvhv_gfn_maps_teardown(dom);
 	pvhv_gnttab_teardown(dom, kvm);
 	pvhv_evtchn_teardown(dom, kvm);

@@ -32,6 +32,7 @@ struct pvhv_frame_pin;
 struct pvhv_mem;
 struct pvhv_vbd_dom;
 struct pvhv_balloon_dom;
+struct pvhv_pt_dom;
 struct pvhv_domain;
 
 /*
@@ -85,6 +86,9 @@ struct pvhv_domain {
 	atomic_long_t max_pages;
 	atomic_long_t ballooned_touched;
 	struct pvhv_balloon_dom *balloon;	/* balloon/ */
+
+	/* Paravirtual page tables and trap table (pt_*.c, traps.c). */
+	struct pvhv_pt_dom *pt;
 
 	/*
 	 * ksm-hint: P2M entries that map a shared frame, private copies made

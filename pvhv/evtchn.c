@@ -261,6 +261,23 @@ static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 	return 0;
 }
 
+int pvhv_evtchn_set_vector(struct pvhv_domain *dom, u8 vector)
+{
+	struct pvhv_evtchn *ev = evtchn_of(dom);
+	unsigned long flags;
+
+	if (!ev || !READ_ONCE(ev->shared))
+		return -PVHV_ENODEV;
+	spin_lock_irqsave(&ev->lock, flags);
+	if (!ev->vcpu->arch.apic) {
+		spin_unlock_irqrestore(&ev->lock, flags);
+		return -PVHV_ENODEV;
+	}
+	ev->vector = vector;
+	spin_unlock_irqrestore(&ev->lock, flags);
+	return 0;
+}
+
 /* evtchn_alloc_unbound(remote_domid) */
 static long hc_evtchn_alloc_unbound(struct pvhv_hc_ctx *ctx)
 {

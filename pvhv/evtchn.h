@@ -39,6 +39,12 @@ void pvhv_evtchn_unbind_host(struct pvhv_domain *dom, u32 port, void *data);
 /* Raise the event on @port of @dom (from its host backend). */
 void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port);
 
+/*
+ * Upcalls of @dom go to @vector from now on (a trap table's callback).
+ * 0, or -PVHV_ENODEV if @dom has not set up event channels.
+ */
+int pvhv_evtchn_set_vector(struct pvhv_domain *dom, u8 vector);
+
 /* The VM @kvm stopped running on @dom: close everything it set up. */
 void pvhv_evtchn_teardown(struct pvhv_domain *dom, struct kvm *kvm);
 void pvhv_evtchn_free(struct pvhv_domain *dom);

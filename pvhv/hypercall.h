@@ -49,7 +49,8 @@ ssize_t pvhv_hc_stats_show(char *buf);
 /* Feature bits (PVHV_F_*) this host offers. */
 #define PVHV_HOST_FEATURES	(PVHV_F_CONSOLE | PVHV_F_EVTCHN | \
 				 PVHV_F_GNTTAB | PVHV_F_VBD | \
-				 PVHV_F_SOFT_RESET | PVHV_F_BALLOON)
+				 PVHV_F_SOFT_RESET | PVHV_F_BALLOON | \
+				 PVHV_F_PVMMU | PVHV_F_TRAPS)
 
 int pvhv_hc_base_init(void);
 void pvhv_hc_base_exit(void);

@@ -16,6 +16,7 @@
 #include "hypercall.h"
 #include "evtchn.h"
 #include "grant.h"
+#include "pt.h"
 #include "../ring/blkback.h"
 #include "../balloon/balloon.h"
 #include "../ksm-hint/ksm.h"
@@ -42,9 +43,18 @@ static int __init pvhv_init(void)
 	ret = pvhv_gfn_maps_init();
 	if (ret)
 		goto err_gnttab;
-	ret = pvhv_blkback_init();
+	ret = pvhv_pt_init();
 	if (ret)
 		goto err_gfn_maps;
+	ret = pvhv_pt_hc_init();
+	if (ret)
+		goto err_pt;
+	ret = pvhv_traps_init();
+	if (ret)
+		goto err_pt_hc;
+	ret = pvhv_blkback_init();
+	if (ret)
+		goto err_traps;
 	ret = pvhv_balloon_init();
 	if (ret)
 		goto err_blkback;
@@ -71,6 +81,12 @@ err_balloon:
 	pvhv_balloon_exit();
 err_blkback:
 	pvhv_blkback_exit();
+err_traps:
+	pvhv_traps_exit();
+err_pt_hc:
+	pvhv_pt_hc_exit();
+err_pt:
+	pvhv_pt_exit();
 err_gfn_maps:
 	pvhv_gfn_maps_exit();
 err_gnttab:
@@ -93,6 +109,9 @@ static void __exit pvhv_exit(void)
 	pvhv_ksm_exit();
 	pvhv_balloon_exit();
 	pvhv_blkback_exit();
+	pvhv_traps_exit();
+	pvhv_pt_hc_exit();
+	pvhv_pt_exit();
 	pvhv_gfn_maps_exit();
 	pvhv_gnttab_exit();
 	pvhv_evtchn_exit();

@@ -11,6 +11,7 @@
 #include "core.h"
 #include "domain.h"
 #include "frames.h"
+#include "pt.h"
 #include "evtchn.h"
 #include "grant.h"
 #include "hypercall.h"
@@ -37,6 +38,12 @@ static ssize_t frames_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 /* Host-held resources: all zero once every guest is gone. */
+static ssize_t pt_tables_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pvhv_pt_tables_global());
+}
+
 static ssize_t frames_pinned_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
@@ -72,6 +79,7 @@ static struct kobj_attribute features_attr = __ATTR_RO(features);
 static struct kobj_attribute frames_attr = __ATTR_RO(frames);
 static struct kobj_attribute domains_active_attr = __ATTR_RO(domains_active);
 static struct kobj_attribute frames_pinned_attr = __ATTR_RO(frames_pinned);
+static struct kobj_attribute pt_tables_attr = __ATTR_RO(pt_tables);
 static struct kobj_attribute evtchn_ports_attr = __ATTR_RO(evtchn_ports);
 static struct kobj_attribute grants_mapped_attr = __ATTR_RO(grants_mapped);
 static struct kobj_attribute hypercalls_attr = __ATTR_RO(hypercalls);
@@ -82,6 +90,7 @@ static struct attribute *pvhv_attrs[] = {
 	&frames_attr.attr,
 	&domains_active_attr.attr,
 	&frames_pinned_attr.attr,
+	&pt_tables_attr.attr,
 	&evtchn_ports_attr.attr,
 	&grants_mapped_attr.attr,
 	&hypercalls_attr.attr,

@@ -70,14 +70,14 @@ TEST(null_version_features)
 	EXPECT_EQ(0, ret[0]);
 	EXPECT_EQ(PVHV_VERSION, ret[1]);
 	EXPECT_EQ(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD |
-		  PVHV_F_SOFT_RESET | PVHV_F_BALLOON,
-		  ret[2]);
+		  PVHV_F_SOFT_RESET | PVHV_F_BALLOON | PVHV_F_PVMMU |
+		  PVHV_F_TRAPS, ret[2]);
 }
 
 TEST(unknown_number_in_range)
 {
 	const struct hc_case cases[] = {
-		{ PVHV_HC(40) }, { PVHV_HC(PVHV_HC_COUNT - 1) }, { 0 },
+		{ PVHV_HC(50) }, { PVHV_HC(PVHV_HC_COUNT - 1) }, { 0 },
 	};
 	struct minivm_opts opts = { 0 };
 	long ret[2];
@@ -230,7 +230,7 @@ TEST(tracepoint)
 {
 	const char *t = "/sys/kernel/tracing";
 	const struct hc_case cases[] = {
-		{ PVHV_HC_NULL }, { PVHV_HC(41) }, { 0 },
+		{ PVHV_HC_NULL }, { PVHV_HC(51) }, { 0 },
 	};
 	struct minivm_opts opts = { 0 };
 	char path[128], buf[65536];
@@ -252,7 +252,7 @@ TEST(tracepoint)
 	ASSERT_LT(0, n);
 	EXPECT_NE(NULL, strstr(buf, "pvhv_hypercall: nr=0x70760002 domain="));
 	EXPECT_NE(NULL, strstr(buf, "vcpu=0 ret=0"));
-	EXPECT_NE(NULL, strstr(buf, "nr=0x70760029"));
+	EXPECT_NE(NULL, strstr(buf, "nr=0x70760033"));
 	EXPECT_NE(NULL, strstr(buf, "ret=-38"));
 }
 

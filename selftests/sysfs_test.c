@@ -61,7 +61,7 @@ TEST(global_files)
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "version"));
 	EXPECT_STREQ("0.1\n", buf);
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "features"));
-	EXPECT_STREQ("0x3f\n", buf);
+	EXPECT_STREQ("0xff\n", buf);
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "hypercalls"));
 	/* Every registered call, in number order. */
 	EXPECT_LE(0, list_count(buf, "version"));
@@ -198,7 +198,7 @@ static void guest_bind(uint64_t arg)
 	GUEST_SYNC(guest_hypercall(PVHV_HC_NULL, 0, 0, 0, 0));
 	GUEST_SYNC(guest_hypercall(PVHV_HC_NULL, 0, 0, 0, 0));
 	GUEST_SYNC(guest_hypercall(PVHV_HC_VERSION, 0, 0, 0, 0));
-	GUEST_SYNC(guest_hypercall(PVHV_HC(40), 0, 0, 0, 0));
+	GUEST_SYNC(guest_hypercall(PVHV_HC(50), 0, 0, 0, 0));
 	GUEST_DONE();
 }
 

@@ -196,6 +196,16 @@ __asm__(".pushsection .text\n"
 	".popsection");
 extern char minivm_irq_stubs[];
 
+void minivm_set_gate(struct minivm *vm, int vector, void (*handler)(void))
+{
+	uint64_t *idt = minivm_hva(vm, IDT_GPA);
+	uint64_t h = (uintptr_t)handler;
+
+	idt[2 * vector] = (h & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+			  ((h >> 16 & 0xffff) << 48);
+	idt[2 * vector + 1] = h >> 32;
+}
+
 void guest_enable_interrupts(void)
 {
 	uint32_t lo, hi;

@@ -51,6 +51,9 @@ struct minivm_opts {
  */
 extern volatile uint64_t minivm_irqs[256];
 void guest_enable_interrupts(void);
+/* Point the minivm IDT's gate @vector at @handler (opts.irqchip). */
+struct minivm;
+void minivm_set_gate(struct minivm *vm, int vector, void (*handler)(void));
 
 struct minivm {
 	int kvm_fd, vm_fd, vcpu_fd, mem_fd;

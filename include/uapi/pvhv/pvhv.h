@@ -147,6 +147,17 @@
 #define PVHV_MEM_F_PRESSURE		(1UL << 0)
 
 /*
+ * Paravirtual page tables, multicalls and the trap table
+ * (include/uapi/pvhv/mmu.h, which describes each call).
+ */
+#define PVHV_HC_MMU_UPDATE		PVHV_HC(40)
+#define PVHV_HC_MMUEXT_OP		PVHV_HC(41)
+#define PVHV_HC_FRAME_INFO		PVHV_HC(42)
+#define PVHV_HC_MULTICALL		PVHV_HC(43)
+#define PVHV_HC_SET_TRAP_TABLE		PVHV_HC(44)
+#define PVHV_HC_SET_CALLBACK		PVHV_HC(45)
+
+/*
  * Domain ids.  Every domain has a positive id, shown in
  * /sys/kernel/pvhv/domains/<name>/id; PVHV_HC_DOMID returns the caller's.
  * PVHV_DOMID_HOST names the host's in-kernel backends.
@@ -171,6 +182,8 @@
 #define PVHV_F_VBD		(1ULL << 3)
 #define PVHV_F_SOFT_RESET	(1ULL << 4)
 #define PVHV_F_BALLOON		(1ULL << 5)
+#define PVHV_F_PVMMU		(1ULL << 6)
+#define PVHV_F_TRAPS		(1ULL << 7)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest
