@@ -21,6 +21,7 @@
 #include <pvhv/pvhv.h>
 
 #include "lib/minivm.h"
+#include "lib/bench.h"
 
 #define BENCH_PORT	0x5556
 #define CALLS		4000
@@ -64,14 +65,6 @@ static void guest_bench(uint64_t arg)
 	}
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Run one round; user-space exits are answered here, as a VMM would. */
 static double round_us(struct minivm *vm, int mode)
 {
@@ -80,7 +73,7 @@ static double round_us(struct minivm *vm, int mode)
 
 	c->mode = mode;
 	c->n = CALLS;
-	t0 = now();
+	t0 = bench_now();
 	for (;;) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0)) {
 			perror("KVM_RUN");
@@ -93,14 +86,7 @@ static double round_us(struct minivm *vm, int mode)
 		if (vm->run->io.port == UCALL_PORT)
 			break;
 	}
-	return (now() - t0) * 1e6 / CALLS;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
+	return (bench_now() - t0) * 1e6 / CALLS;
 }
 
 int main(int argc, char **argv)
@@ -109,7 +95,6 @@ int main(int argc, char **argv)
 	double t[B_NR][ROUNDS], med[B_NR];
 	const char *prefix = argc > 1 ? argv[1] : NULL;
 	struct minivm *vm;
-	char path[512];
 	FILE *out[2] = { stdout, NULL };
 	int r, m, i;
 
@@ -135,14 +120,9 @@ int main(int argc, char **argv)
 	}
 	minivm_destroy(vm);
 
-	for (m = B_PVHV; m < B_NR; m++) {
-		qsort(t[m], ROUNDS, sizeof(double), cmp);
-		med[m] = t[m][ROUNDS / 2];
-	}
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.txt", prefix);
-		out[1] = fopen(path, "w");
-	}
+	for (m = B_PVHV; m < B_NR; m++)
+		med[m] = bench_median(t[m], ROUNDS);
+	out[1] = bench_open(prefix, ".txt");
 	for (i = 0; i < 2 && out[i]; i++) {
 		fprintf(out[i], "hypercall round trip, %d calls x %d rounds, median per call\n",
 			CALLS, ROUNDS);
@@ -156,9 +136,8 @@ int main(int argc, char **argv)
 	}
 	if (out[1])
 		fclose(out[1]);
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.dat", prefix);
-		out[1] = fopen(path, "w");
+	out[1] = bench_open(prefix, ".dat");
+	if (out[1]) {
 		for (m = B_PVHV; m < B_NR; m++)
 			fprintf(out[1], "\"%s\" %.3f\n", names[m], med[m]);
 		fclose(out[1]);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lib/minivm.h"
+#include "lib/bench.h"
 #include "lib/guest_cmd.h"
 
 #define N		512		/* frames per round */
@@ -37,14 +38,6 @@ static const char *const names[M_NR] = { "pvhv ksm-hint", "Linux KSM" };
 static const char *const run_knob[M_NR] = {
 	"/sys/kernel/pvhv/ksm/run", "/sys/kernel/mm/ksm/run",
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void write_long(const char *path, long v)
 {
@@ -115,28 +108,28 @@ static double round_us(int m, uint64_t val, double *merge_s)
 		fprintf(stderr, "ksm_cow_bench: guest fill failed\n");
 		exit(1);
 	}
-	t0 = now();
+	t0 = bench_now();
 	write_long(run_knob[m], 1);
 	while (!all_merged(a, b)) {
-		if (now() - t0 > MERGE_TIMEOUT_S) {
+		if (bench_now() - t0 > MERGE_TIMEOUT_S) {
 			fprintf(stderr, "ksm_cow_bench: %s merged nothing in %d s\n",
 				names[m], MERGE_TIMEOUT_S);
 			exit(1);
 		}
 		usleep(20000);
 	}
-	*merge_s = now() - t0;
+	*merge_s = bench_now() - t0;
 	/* Stopped: the scanner must not run (or merge) while we time. */
 	write_long(run_knob[m], 0);
 
-	t0 = now();
+	t0 = bench_now();
 	if (gdo(a, G_FILL, GPAGE(DATA), val + N, N))
 		exit(1);
-	cow = now() - t0;
-	t0 = now();
+	cow = bench_now() - t0;
+	t0 = bench_now();
 	if (gdo(a, G_FILL, GPAGE(DATA), val + 2 * N, N))
 		exit(1);
-	plain = now() - t0;
+	plain = bench_now() - t0;
 
 	/* Right contents on both sides: B never saw A's writes. */
 	if (gdo(a, G_CHECK, GPAGE(DATA), val + 2 * N, N) ||
@@ -156,19 +149,11 @@ static double round_us(int m, uint64_t val, double *merge_s)
 	return (cow - plain) * 1e6 / N;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
 	const char *prefix = argc > 1 ? argv[1] : NULL;
 	double t[M_NR][ROUNDS], ms[M_NR][ROUNDS], med[M_NR], mmed[M_NR];
 	FILE *out[2] = { stdout, NULL };
-	char path[512];
 	int r, m, i;
 
 	if (!minivm_pvhv_mnt() || access(run_knob[M_KSM], W_OK)) {
@@ -186,19 +171,10 @@ int main(int argc, char **argv)
 			r + 1, ROUNDS, t[M_PVHV][r], t[M_KSM][r]);
 	}
 	for (m = 0; m < M_NR; m++) {
-		qsort(t[m], ROUNDS, sizeof(double), cmp);
-		qsort(ms[m], ROUNDS, sizeof(double), cmp);
-		med[m] = t[m][ROUNDS / 2];
-		mmed[m] = ms[m][ROUNDS / 2];
+		med[m] = bench_median(t[m], ROUNDS);
+		mmed[m] = bench_median(ms[m], ROUNDS);
 	}
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.txt", prefix);
-		out[1] = fopen(path, "w");
-		if (!out[1]) {
-			perror(path);
-			return 1;
-		}
-	}
+	out[1] = bench_open(prefix, ".txt");
 	for (i = 0; i < 2 && out[i]; i++) {
 		fprintf(out[i], "copy-on-write break, %d frames x %d rounds, pages_to_scan=%d sleep_millisecs=%d\n",
 			N, ROUNDS, SCAN_PAGES, SCAN_SLEEP_MS);
@@ -211,13 +187,8 @@ int main(int argc, char **argv)
 	}
 	if (out[1])
 		fclose(out[1]);
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.dat", prefix);
-		out[1] = fopen(path, "w");
-		if (!out[1]) {
-			perror(path);
-			return 1;
-		}
+	out[1] = bench_open(prefix, ".dat");
+	if (out[1]) {
 		for (m = 0; m < M_NR; m++)
 			fprintf(out[1], "\"%s\" %.3f\n", names[m], med[m]);
 		fclose(out[1]);

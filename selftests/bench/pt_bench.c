@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 
 #include "lib/minivm.h"
+#include "lib/bench.h"
 #include "lib/pvkernel.h"
 
 #define ROUNDS		15
@@ -123,14 +124,6 @@ static void guest_syscalls(uint64_t trap_table)
 
 /* ---- host side ---- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void run_sync(struct minivm *vm, const char *what)
 {
 	if (minivm_run(vm) != UCALL_SYNC || vm->uc.args[0]) {
@@ -138,19 +131,6 @@ static void run_sync(struct minivm *vm, const char *what)
 			(long)vm->uc.args[0]);
 		exit(1);
 	}
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return v[n / 2];
 }
 
 static int tcg(void)
@@ -181,14 +161,14 @@ static double syscall_ns(int trap_table)
 	run_sync(vm, "switching to it");
 	run_sync(vm, "the IDT");
 	for (r = -1; r < ROUNDS; r++) {		/* -1: warm-up */
-		t0 = now();
+		t0 = bench_now();
 		if (minivm_run(vm) != UCALL_SYNC || vm->uc.args[0] != SYSCALLS)
 			exit(1);
 		if (r >= 0)
-			t[r] = (now() - t0) * 1e9 / SYSCALLS;
+			t[r] = (bench_now() - t0) * 1e9 / SYSCALLS;
 	}
 	minivm_destroy(vm);
-	return median(t, ROUNDS);
+	return bench_median(t, ROUNDS);
 }
 
 int main(int argc, char **argv)
@@ -199,7 +179,6 @@ int main(int argc, char **argv)
 	const char *prefix = argc > 1 ? argv[1] : NULL;
 	FILE *out[2] = { stdout, NULL };
 	struct minivm *vm;
-	char path[512];
 	int r, i, m;
 
 	if (!minivm_pvhv_mnt()) {
@@ -222,29 +201,22 @@ int main(int argc, char **argv)
 			m = (r + i) % M_NR;
 			c->mode = m;
 			c->round = r * M_NR + i + 1;
-			t0 = now();
+			t0 = bench_now();
 			run_sync(vm, names[m]);
-			t[m][r] = (now() - t0) * 1e9 / 512;
+			t[m][r] = (bench_now() - t0) * 1e9 / 512;
 		}
 		if (r % 5 == 4)
 			fprintf(stderr, "bench: round %d/%d\n", r + 1, ROUNDS);
 	}
 	minivm_destroy(vm);
 	for (m = 0; m < M_NR; m++)
-		med[m] = median(t[m], ROUNDS);
+		med[m] = bench_median(t[m], ROUNDS);
 	fprintf(stderr, "bench: system calls, own IDT\n");
 	sys_own = syscall_ns(0);
 	fprintf(stderr, "bench: system calls, trap table\n");
 	sys_traps = syscall_ns(1);
 
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.txt", prefix);
-		out[1] = fopen(path, "w");
-		if (!out[1]) {
-			perror(path);
-			return 1;
-		}
-	}
+	out[1] = bench_open(prefix, ".txt");
 	for (i = 0; i < 2 && out[i]; i++) {
 		fprintf(out[i], "page-table updates, 512 entries x %d rounds, median per entry\n",
 			ROUNDS);
@@ -262,13 +234,8 @@ int main(int argc, char **argv)
 	}
 	if (out[1])
 		fclose(out[1]);
-	if (prefix) {
-		snprintf(path, sizeof(path), "%s.dat", prefix);
-		out[1] = fopen(path, "w");
-		if (!out[1]) {
-			perror(path);
-			return 1;
-		}
+	out[1] = bench_open(prefix, ".dat");
+	if (out[1]) {
 		for (m = 0; m < M_NR; m++)
 			fprintf(out[1], "\"%s\" %.1f\n", labels[m], med[m]);
 		fclose(out[1]);
