@@ -42,6 +42,7 @@ struct pvblk_cmd {
 	int gref[PVHV_BLK_MAX_INDIRECT_SEGS];
 	struct pvhv_blk_seg *indirect;	/* indirect requests: the page */
 	int indirect_ref;		/* and its grant to the host */
+	bool in_flight;			/* on the ring; under ring_lock */
 };
 
 struct pvblk {
@@ -157,6 +158,7 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	blk_mq_start_request(rq);
 	spin_lock_irqsave(&pb->ring_lock, flags);
+	cmd->in_flight = true;
 	/* blk-mq never has more requests out than the ring has slots. */
 	*pvhv_blk_front_req(&pb->front, pb->front.req_prod_pvt++) = r;
 	notify = pvhv_blk_front_push(&pb->front);
@@ -171,6 +173,7 @@ static void pvblk_event(unsigned int port, void *data)
 {
 	struct pvblk *pb = data;
 	struct pvhv_blk_rsp rsp;
+	struct pvblk_cmd *cmd;
 	struct request *rq;
 	unsigned long flags;
 
@@ -184,7 +187,19 @@ static void pvblk_event(unsigned int port, void *data)
 			rq = blk_mq_tag_to_rq(pb->tag_set.tags[0], rsp.id);
 			if (!rq)
 				continue;
-			pvblk_end_grants(blk_mq_rq_to_pdu(rq));
+			cmd = blk_mq_rq_to_pdu(rq);
+			/*
+			 * A response for a request that is not on the ring
+			 * (answered twice): completing it would end a request
+			 * blk-mq has freed or given to someone else.
+			 */
+			if (!cmd->in_flight) {
+				pr_warn_ratelimited("pvblk%u: response %llu for no request in flight, ignored\n",
+						    pb->index, (unsigned long long)rsp.id);
+				continue;
+			}
+			cmd->in_flight = false;
+			pvblk_end_grants(cmd);
 			blk_mq_end_request(rq, rsp.status ? BLK_STS_IOERR :
 					   BLK_STS_OK);
 		}
