@@ -25,6 +25,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
+#include <asm/page.h>
 #include <pvhv/mmu.h>
 
 #include "compat.h"
@@ -127,10 +128,10 @@ void pvhv_pt_free(struct pvhv_domain *dom);
 /* The trap table's per-domain state goes with the guest (traps.c). */
 void pvhv_traps_teardown(struct pvhv_pt_dom *pt);
 
-/* A canonical 48-bit linear address? */
+/* A canonical linear address for 4-level paging? */
 static inline bool pvhv_pt_canonical(u64 la)
 {
-	return (u64)((s64)(la << 16) >> 16) == la;
+	return __is_canonical_address(la, 48);
 }
 
 /* Hypercall registration (pt_hc.c). */

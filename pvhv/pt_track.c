@@ -39,7 +39,7 @@ static void pt_track_write(struct pvhv_write_tracker *t,
 	unsigned int first, last, i;
 	struct pvhv_pt_frame *f;
 	struct pvhv_pin_batch b;
-	bool undo = false;
+	bool undo = false, batch = false;
 	u64 *va, now;
 
 	if (bytes <= 0 || !vcpu)
@@ -54,23 +54,22 @@ static void pt_track_write(struct pvhv_write_tracker *t,
 	last = (offset_in_page(gpa) + bytes - 1) / 8;
 	if (last >= PAGE_SIZE / 8)
 		last = PAGE_SIZE / 8 - 1;
-	if (pvhv_pin_batch_begin(&b, pt->dom)) {
-		undo = true;
-	} else {
-		va = kmap_local_page(f->pin.page);
-		for (i = first; i <= last; i++) {
-			now = READ_ONCE(va[i]);
-			if (now == f->shadow[i])
-				continue;
-			if (f->type == PVHV_FRAME_IDT ||
-			    pvhv_pt_set_entry(pt, &b, f, i, now, false)) {
-				WRITE_ONCE(va[i], f->shadow[i]);
-				undo = true;
-			}
+	va = kmap_local_page(f->pin.page);
+	for (i = first; i <= last; i++) {
+		now = READ_ONCE(va[i]);
+		if (now == f->shadow[i])
+			continue;
+		/* The VM process's mmap_lock only for an entry to check. */
+		if (!batch && f->type != PVHV_FRAME_IDT)
+			batch = !pvhv_pin_batch_begin(&b, pt->dom);
+		if (!batch || pvhv_pt_set_entry(pt, &b, f, i, now, false)) {
+			WRITE_ONCE(va[i], f->shadow[i]);
+			undo = true;
 		}
-		kunmap_local(va);
-		pvhv_pin_batch_end(&b);
 	}
+	kunmap_local(va);
+	if (batch)
+		pvhv_pin_batch_end(&b);
 	if (undo) {
 		pt->direct_undone++;
 		kvm_inject_gp(vcpu, 0);

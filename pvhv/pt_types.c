@@ -10,14 +10,19 @@
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/sysfs.h>
+#include <asm/pgtable_types.h>
 
 #include "pt.h"
 
-#define PTE_PRESENT		BIT_ULL(0)
-#define PTE_RW			BIT_ULL(1)
-#define PTE_ACCESSED		BIT_ULL(5)
-#define PTE_DIRTY		BIT_ULL(6)
-#define PTE_PS			BIT_ULL(7)
+/*
+ * The kernel's own x86 entry bits; the frame field and the bits pvhv
+ * reserves are the architectural ones, whatever this host's MAXPHYADDR.
+ */
+#define PTE_PRESENT		_PAGE_PRESENT
+#define PTE_RW			_PAGE_RW
+#define PTE_ACCESSED		_PAGE_ACCESSED
+#define PTE_DIRTY		_PAGE_DIRTY
+#define PTE_PS			_PAGE_PSE
 #define PTE_RESERVED		GENMASK_ULL(62, 52)
 #define PTE_FRAME		GENMASK_ULL(51, 12)
 #define PT_ENTRIES		512
@@ -327,9 +332,10 @@ static ssize_t track_writes_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	struct pvhv_domain *dom = container_of(kobj, typeof(*dom), kobj);
-	struct pvhv_pt_dom *pt = pvhv_pt_get(dom);
+	/* Pairs with the cmpxchg_release() in pvhv_pt_get(). */
+	struct pvhv_pt_dom *pt = smp_load_acquire(&dom->pt);
 
-	return pt ? sysfs_emit(buf, "%d\n", !READ_ONCE(pt->no_track)) : -ENOMEM;
+	return sysfs_emit(buf, "%d\n", !(pt && READ_ONCE(pt->no_track)));
 }
 
 static ssize_t track_writes_store(struct kobject *kobj,

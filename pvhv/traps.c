@@ -14,15 +14,13 @@
 #include <linux/slab.h>
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
+#include <asm/desc.h>
 
 #include "pt.h"
 #include "evtchn.h"
 #include "hypercall.h"
 
 #define IDT_ENTRIES		256
-#define GATE_PRESENT		0x80
-#define GATE_INTERRUPT		0xe
-#define GATE_TRAP		0xf
 
 /* Vectors the guest may make reachable from user mode (INT n, INT3, INTO). */
 static bool trap_user_ok(u8 vector)
@@ -41,16 +39,17 @@ static bool trap_handler_ok(const struct trap_text *text, u64 address)
 	       address < text->end;
 }
 
+/* The gate for @t, as the kernel builds its own (pack_gate()). */
 static void trap_gate(u64 gate[2], u16 cs, const struct pvhv_trap_info *t)
 {
-	u8 attr = GATE_PRESENT |
-		  ((t->flags & PVHV_TRAP_DPL3) ? 3 << 5 : 0) |
-		  ((t->flags & PVHV_TRAP_TRAPGATE) ? GATE_TRAP : GATE_INTERRUPT);
-	u64 a = t->address;
+	gate_desc g;
 
-	gate[0] = (a & 0xffff) | ((u64)cs << 16) | ((u64)t->ist << 32) |
-		  ((u64)attr << 40) | (((a >> 16) & 0xffff) << 48);
-	gate[1] = a >> 32;
+	pack_gate(&g, (t->flags & PVHV_TRAP_TRAPGATE) ? GATE_TRAP :
+		  GATE_INTERRUPT, t->address,
+		  (t->flags & PVHV_TRAP_DPL3) ? 3 : 0, t->ist, cs);
+	/* On x86-64 pack_gate() puts the host's __KERNEL_CS there. */
+	g.segment = cs;
+	memcpy(gate, &g, sizeof(g));
 }
 
 static int trap_check(const struct trap_text *text,
