@@ -76,6 +76,7 @@ struct pvhv_domain {
 	struct pvhv_gnttab *gnttab;
 	struct pvhv_gfn_maps *gfn_maps;	/* grant_gfn.c */
 	struct pvhv_vbd_dom *vbd;	/* ring/blkback.c, under its lock */
+	struct pvhv_vif_dom *vif;	/* ring/netback.c, under its lock */
 
 	/*
 	 * The reservation: frames handed back by the balloon (all files), the

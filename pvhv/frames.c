@@ -293,6 +293,33 @@ out:
 	return ret;
 }
 
+int pvhv_mem_trade(struct pvhv_frame_pin *pin, struct page *page)
+{
+	struct inode *inode = pin->inode;
+	struct pvhv_mem *mem = pin->mem;
+	struct page *old;
+	int ret = 0;
+
+	filemap_invalidate_lock(inode->i_mapping);
+	old = xa_load(&mem->p2m, pin->idx);
+	/* Anyone else's pin may be writing the old page (a mapped grant). */
+	if (old != pin->page || xa_load(&mem->foreign, pin->idx) ||
+	    xa_load(&mem->pins, pin->idx) != xa_mk_value(1)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* The guest and QEMU fault the new page in on their next access. */
+	pvhv_mem_unmap(inode, pin->idx, 1);
+	xa_store(&mem->p2m, pin->idx, page, GFP_KERNEL);
+	get_page(page);
+	pin->page = page;
+	put_page(old);			/* the pin's */
+	pvhv_mem_put_own(mem, old);	/* the P2M's */
+out:
+	filemap_invalidate_unlock(inode->i_mapping);
+	return ret;
+}
+
 int pvhv_mem_discard(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx)
 {
 	struct page *page;

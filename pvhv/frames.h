@@ -114,6 +114,14 @@ long pvhv_mem_balloon_out(struct inode *inode, struct pvhv_mem *mem,
 long pvhv_mem_balloon_in(struct inode *inode, struct pvhv_mem *mem,
 			 const pgoff_t *idx, unsigned int n, long limit);
 
+/*
+ * Page trade (ring/netback_rx.c): @page, with a reference the P2M takes
+ * over, replaces the page of frame @pin->idx, which the caller alone
+ * pins; @pin then holds @page and the old page goes once unmapped.
+ * Sleeps.  0, or -EBUSY if anyone else holds the frame.
+ */
+int pvhv_mem_trade(struct pvhv_frame_pin *pin, struct page *page);
+
 /* Frames ballooned, all domains. */
 long pvhv_frames_ballooned_global(void);
 

@@ -50,7 +50,7 @@ ssize_t pvhv_hc_stats_show(char *buf);
 #define PVHV_HOST_FEATURES	(PVHV_F_CONSOLE | PVHV_F_EVTCHN | \
 				 PVHV_F_GNTTAB | PVHV_F_VBD | \
 				 PVHV_F_SOFT_RESET | PVHV_F_BALLOON | \
-				 PVHV_F_PVMMU | PVHV_F_TRAPS)
+				 PVHV_F_PVMMU | PVHV_F_TRAPS | PVHV_F_VIF)
 
 int pvhv_hc_base_init(void);
 void pvhv_hc_base_exit(void);

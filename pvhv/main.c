@@ -18,6 +18,7 @@
 #include "grant.h"
 #include "pt.h"
 #include "../ring/blkback.h"
+#include "../ring/netback.h"
 #include "../balloon/balloon.h"
 #include "../ksm-hint/ksm.h"
 
@@ -55,9 +56,12 @@ static int __init pvhv_init(void)
 	ret = pvhv_blkback_init();
 	if (ret)
 		goto err_traps;
-	ret = pvhv_balloon_init();
+	ret = pvhv_netback_init();
 	if (ret)
 		goto err_blkback;
+	ret = pvhv_balloon_init();
+	if (ret)
+		goto err_netback;
 	ret = pvhv_ksm_init();
 	if (ret)
 		goto err_balloon;
@@ -79,6 +83,8 @@ err_ksm:
 	pvhv_ksm_exit();
 err_balloon:
 	pvhv_balloon_exit();
+err_netback:
+	pvhv_netback_exit();
 err_blkback:
 	pvhv_blkback_exit();
 err_traps:
@@ -108,6 +114,7 @@ static void __exit pvhv_exit(void)
 	pvhvfs_exit();
 	pvhv_ksm_exit();
 	pvhv_balloon_exit();
+	pvhv_netback_exit();
 	pvhv_blkback_exit();
 	pvhv_traps_exit();
 	pvhv_pt_hc_exit();

@@ -110,6 +110,11 @@
 #define PVHV_HC_VBD_CONNECT		PVHV_HC(25)
 #define PVHV_HC_VBD_DISCONNECT		PVHV_HC(26)
 
+/* Virtual network interfaces (include/uapi/pvhv/netif.h). */
+#define PVHV_HC_VIF_INFO		PVHV_HC(28)
+#define PVHV_HC_VIF_CONNECT		PVHV_HC(29)
+#define PVHV_HC_VIF_DISCONNECT		PVHV_HC(30)
+
 /*
  * Memory reservation, the balloon (include/uapi/pvhv/balloon.h).
  *
@@ -184,6 +189,7 @@
 #define PVHV_F_BALLOON		(1ULL << 5)
 #define PVHV_F_PVMMU		(1ULL << 6)
 #define PVHV_F_TRAPS		(1ULL << 7)
+#define PVHV_F_VIF		(1ULL << 8)
 
 /*
  * Error codes (returned negated).  Values follow Linux errno so that a guest
