@@ -5,8 +5,8 @@
  * Finds pvhv through the version hypercall and refuses to load anywhere
  * else, reports the host's version and features, and offers the pvhv
  * console and a null-hypercall generator in /sys/kernel/pvhv_guest/.
- * Then brings up event channels and the grant table, and the PV block
- * frontend and the balloon driver on top of them.
+ * Then brings up event channels and the grant table, and the PV block and
+ * network frontends and the balloon driver on top of them.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -22,6 +22,7 @@
 #include "events.h"
 #include "grants.h"
 #include "blkfront.h"
+#include "netfront.h"
 #include "balloon.h"
 
 static long pvhv_version;
@@ -122,7 +123,7 @@ static struct kobject *pvhv_guest_kobj;
 
 /* Split drivers need event channels, grants and the vbd calls. */
 #define PVHV_IO_FEATURES	(PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD)
-static bool pvhv_io_up, pvhv_balloon_up;
+static bool pvhv_io_up, pvhv_netfront_up, pvhv_balloon_up;
 
 static int pvhv_io_init(void)
 {
@@ -143,15 +144,25 @@ static int pvhv_io_init(void)
 	ret = pvhv_blkfront_init();
 	if (ret)
 		goto err_grants;
+	if (pvhv_features & PVHV_F_VIF) {
+		ret = pvhv_netfront_init();
+		if (ret)
+			goto err_blkfront;
+		pvhv_netfront_up = true;
+	}
 	if (pvhv_features & PVHV_F_BALLOON) {
 		ret = pvhv_balloon_init(pvhv_guest_kobj);
 		if (ret)
-			goto err_blkfront;
+			goto err_netfront;
 		pvhv_balloon_up = true;
 	}
 	pvhv_io_up = true;
 	return 0;
 
+err_netfront:
+	if (pvhv_netfront_up)
+		pvhv_netfront_exit();
+	pvhv_netfront_up = false;
 err_blkfront:
 	pvhv_blkfront_exit();
 err_grants:
@@ -165,6 +176,8 @@ static void pvhv_io_exit(void)
 {
 	if (pvhv_balloon_up)
 		pvhv_balloon_exit();
+	if (pvhv_netfront_up)
+		pvhv_netfront_exit();
 	pvhv_blkfront_exit();
 	pvhv_grants_exit();
 	pvhv_events_exit();
