@@ -31,7 +31,7 @@
 /* Packets delivered with one batch of grant mappings. */
 #define NET_RX_BATCH	32
 
-/* Never, by default: see Documentation/pvhv/net.rst for the numbers. */
+/* Never, by default: see Documentation/net.rst for the numbers. */
 unsigned int pvhv_net_rx_trade_min = PVHV_NET_MAX_PACKET + 1;
 const char pvhv_net_tradable_mark;
 
@@ -71,7 +71,8 @@ static struct page *rx_tradable(struct sk_buff *skb)
 	struct page *page;
 
 	if (skb_cloned(skb) || skb->pp_recycle || skb_zcopy(skb) ||
-	    skb_shinfo(skb)->nr_frags != 1 || skb->len < pvhv_net_rx_trade_min)
+	    skb_shinfo(skb)->nr_frags != 1 ||
+	    skb->len < READ_ONCE(pvhv_net_rx_trade_min))
 		return NULL;
 	frag = &skb_shinfo(skb)->frags[0];
 	page = skb_frag_page(frag);

@@ -51,8 +51,7 @@ static int tx_check_offloads(struct pvhv_vif *vif,
 
 	if (csum && !(vif->features & PVHV_NET_FEAT_CSUM))
 		return -PVHV_EINVAL;
-	if (csum && (r->csum_start + r->csum_offset + 2 > len ||
-		     r->csum_start > NET_TX_HEAD))
+	if (csum && r->csum_start + r->csum_offset + 2 > len)
 		return -PVHV_EINVAL;
 	if (!csum && (r->csum_start || r->csum_offset))
 		return -PVHV_EINVAL;
@@ -133,12 +132,17 @@ static struct page *tx_tradable_page(unsigned int rest)
 static struct sk_buff *tx_build(struct pvhv_vif *vif, struct net_tx_pkt *p)
 {
 	const struct pvhv_net_tx_req *r0 = &p->req[0];
-	unsigned int head = min_t(unsigned int, p->len, NET_TX_HEAD);
-	unsigned int rest = p->len - head, i, pos = 0, size;
+	unsigned int head = NET_TX_HEAD, rest, i, pos = 0, size;
 	struct sk_buff *skb;
 	struct page *page;
 	void *va;
 
+	/* The stack wants the checksummed headers in the skb's head. */
+	if (r0->flags & PVHV_NET_F_CSUM_PARTIAL)
+		head = max_t(unsigned int, head,
+			     r0->csum_start + r0->csum_offset + 2);
+	head = min(head, p->len);
+	rest = p->len - head;
 	skb = __netdev_alloc_skb(vif->dev, head, GFP_KERNEL);
 	if (!skb)
 		return NULL;

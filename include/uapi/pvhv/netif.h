@@ -78,7 +78,8 @@ struct pvhv_vif_connect {
  * A transmit request: size bytes at offset in granted page gref
  * (offset + size <= 4096, size > 0).  In the first request of a packet,
  * with PVHV_NET_F_CSUM_PARTIAL, the checksum of the bytes from csum_start
- * on is to be stored at csum_start + csum_offset; with PVHV_NET_F_GSO the
+ * on is to be stored at csum_start + csum_offset (both count from the
+ * first byte of the Ethernet header); with PVHV_NET_F_GSO the
  * packet is to be cut into gso_size-byte TCP segments.  Those fields are
  * 0 otherwise, and in every later request.
  */
