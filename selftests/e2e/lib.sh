@@ -42,6 +42,8 @@ tap_plan() {
 released() {
 	[ "$(cat /sys/kernel/pvhv/block/attached)" = 0 ] &&
 	[ "$(cat /sys/kernel/pvhv/block/connected)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/net/attached)" = 0 ] &&
+	[ "$(cat /sys/kernel/pvhv/net/connected)" = 0 ] &&
 	[ "$(cat /sys/kernel/pvhv/grants_mapped)" = 0 ] &&
 	[ "$(cat /sys/kernel/pvhv/evtchn_ports)" = 0 ] &&
 	[ "$(cat /sys/kernel/pvhv/frames_pinned)" = 0 ] &&

@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PV networking end to end, inside a test host:
+#   tools/testhost -- selftests/e2e/net.sh
+# Two guests on pvhv memory, each with a PV interface declared in its
+# libvirt XML on the bridge br-pv, where the host is 10.99.0.1.  Checked:
+# the hook attaches the interfaces and bridges them; ping and TCP between
+# each guest and the host, and between the guests, with the data's md5sum
+# compared at both ends; the counters on both sides; two guests sending
+# flat out share the backend fairly; killing QEMU mid-transfer and virsh
+# destroy leave no interface, grant, port or frame behind.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/e2e/lib.sh
+
+tap_plan 21
+# The host may have no ping of its own: busybox's will do.
+command -v ping >/dev/null || ping() { busybox ping "$@"; }
+frames0=$(cat /sys/kernel/pvhv/frames)
+vif() { cat "$(sysdom "$1")/vif0/$2" 2>/dev/null; }
+net_released() {
+	released && file_is /sys/kernel/pvhv/net/attached 0 &&
+		file_is /sys/kernel/pvhv/net/connected 0 &&
+		! ip -o link show | grep -q ' pvif'
+}
+
+check "libvirtd starts with memory_backing_dir on pvhvfs" tools/libvirt-env
+ip link del br-pv 2>/dev/null
+ip link add br-pv type bridge &&
+	ip addr add 10.99.0.1/24 dev br-pv && ip link set br-pv up
+for g in 1 2; do
+	tools/libvirt-domain --hostroot --nic "52:54:00:99:00:1$g,br-pv" \
+		--cmdline "pvhv.ip=10.99.0.1$g/24 pvhv.cmds" net$g \
+		>/tmp/net$g.xml
+	rm -f build/guest/net$g.log
+done
+# One after the other (Documentation/testhost.rst).
+$virsh create /tmp/net1.xml >/dev/null &&
+	wait_for 180 console_has net1 "PVHV-GUEST: ready" &&
+	$virsh create /tmp/net2.xml >/dev/null
+check "both guests bring pvnet0 up" \
+	wait_for 180 eval 'console_has net1 "pvnet0 up" &&
+		console_has net2 "pvnet0 up"'
+grep -a 'PVHV-GUEST: pvnet0\|pvhv-guest: pvnet' build/guest/net1.log | sed 's/^/# /'
+check "the hook put both host interfaces on the bridge" \
+	test -n "$(vif net1 ifname)" -a -n "$(vif net2 ifname)" -a \
+	-e "/sys/class/net/$(vif net1 ifname)/brport" -a \
+	-e "/sys/class/net/$(vif net2 ifname)/brport"
+check "both interfaces are connected" \
+	wait_for 30 eval 'test "$(vif net1 state)" = connected -a \
+		"$(vif net2 state)" = connected'
+
+# ---- ping ----
+check "the host pings guest 1" wait_for 30 ping -c 1 -W 2 10.99.0.11
+check "the host pings guest 2" wait_for 30 ping -c 1 -W 2 10.99.0.12
+guest_cmd net1 1 ping 10.99.0.1
+check "guest 1 pings the host" \
+	wait_for 60 console_has net1 "cmd 1: ping 10.99.0.1 ok"
+guest_cmd net1 2 ping 10.99.0.12
+check "guest 1 pings guest 2" \
+	wait_for 60 console_has net1 "cmd 2: ping 10.99.0.12 ok"
+
+# ---- TCP ----
+head -c 2M /dev/urandom >/tmp/net-blob
+sum=$(md5sum </tmp/net-blob | cut -c1-32)
+timeout 60 bash -c 'cat /tmp/net-blob >/dev/tcp/10.99.0.11/5000'
+check "TCP host -> guest 1: 2 MiB arrive intact" \
+	wait_for 60 console_has net1 "tcp got $sum"
+# A one-connection sink on the host that records the md5sum.
+rm -f /tmp/net-got /tmp/net-listening
+python3 -c '
+import hashlib, socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.99.0.1", 5000)); s.listen(1); s.settimeout(120)
+open("/tmp/net-listening", "w").close()
+c, _ = s.accept(); h = hashlib.md5()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open("/tmp/net-got", "w").write(h.hexdigest())
+' &
+wait_for 30 test -e /tmp/net-listening
+guest_cmd net1 3 send 10.99.0.1 2048
+wait_for 90 console_has net1 "cmd 3: sent"
+sent=$(grep -ao 'cmd 3: sent [0-9a-f]*' build/guest/net1.log | awk '{ print $4 }')
+check "TCP guest 1 -> host: 2 MiB arrive intact" \
+	wait_for 30 eval 'test -n "$sent" && file_is /tmp/net-got "$sent"'
+guest_cmd net1 4 send 10.99.0.12 2048
+wait_for 90 console_has net1 "cmd 4: sent"
+sent=$(grep -ao 'cmd 4: sent [0-9a-f]*' build/guest/net1.log | awk '{ print $4 }')
+check "TCP guest 1 -> guest 2: 2 MiB arrive intact" \
+	wait_for 30 eval 'test -n "$sent" && console_has net2 "tcp got $sent"'
+
+# The same with page trade on: guest 2's frames change hands.
+trade0=$(cat /sys/kernel/pvhv/net/rx_trade_min) traded0=$(vif net2 rx_traded)
+echo 0 >/sys/kernel/pvhv/net/rx_trade_min
+guest_cmd net1 5 send 10.99.0.12 2048
+wait_for 90 console_has net1 "cmd 5: sent"
+sent=$(grep -ao 'cmd 5: sent [0-9a-f]*' build/guest/net1.log | awk '{ print $4 }')
+check "... and with page trade: intact, $(($(vif net2 rx_traded) - traded0)) frames traded" \
+	eval 'wait_for 30 console_has net2 "tcp got $sent" &&
+		gt "$(vif net2 rx_traded)" "$traded0"'
+echo "$trade0" >/sys/kernel/pvhv/net/rx_trade_min
+
+# ---- counters ----
+check "the backend counted both directions" \
+	test "$(vif net1 tx_bytes)" -gt 2000000 -a "$(vif net1 rx_bytes)" -gt 2000000
+check "every packet was copied or traded, none failed" \
+	test "$(vif net1 rx_errors)" = 0 -a "$(vif net1 tx_errors)" = 0 -a \
+	"$(($(vif net1 rx_copied) + $(vif net1 rx_traded)))" = "$(vif net1 rx_packets)"
+guest_cmd net1 6 ethtool
+check "the guest's ethtool statistics show the traffic" \
+	wait_for 30 eval 'grep -a "cmd 6: " build/guest/net1.log |
+		grep -q "rx_packets: [1-9]"'
+grep -a "cmd 6: " build/guest/net1.log | cut -c1-300 | sed 's/^/# /'
+
+# ---- fairness: both guests send to the host flat out ----
+iperf3 -s -p 5201 -D -1 && iperf3 -s -p 5202 -D -1
+wait_for 20 eval 'busybox netstat -ltn | grep -q ":5202 "'
+t1=$(vif net1 tx_bytes) t2=$(vif net2 tx_bytes)
+guest_cmd net1 7 iperf 10.99.0.1 20 -p5201
+guest_cmd net2 7 iperf 10.99.0.1 20 -p5202
+sleep 8
+a1=$(vif net1 tx_bytes) a2=$(vif net2 tx_bytes)
+sleep 8
+b1=$(vif net1 tx_bytes) b2=$(vif net2 tx_bytes)
+d1=$((b1 - a1)) d2=$((b2 - a2))
+share=$((d1 * 100 / (d1 + d2 + 1)))
+echo "# 8 s in the middle: guest 1 sent $d1 bytes, guest 2 $d2: guest 1's share $share%"
+check "two guests sending flat out each get 50% +- 10% ($share%)" \
+	test "$share" -ge 40 -a "$share" -le 60
+wait_for 60 eval 'console_has net1 "cmd 7: iperf" && console_has net2 "cmd 7: iperf"'
+grep -ah "cmd 7: iperf" build/guest/net1.log build/guest/net2.log | sed 's/^/# /'
+
+# ---- teardown ----
+iperf3 -s -p 5203 -D -1
+wait_for 20 eval 'busybox netstat -ltn | grep -q ":5203 "'
+t2=$(vif net2 tx_bytes)
+guest_cmd net2 8 iperf 10.99.0.1 30 -p5203
+wait_for 30 eval 'gt "$(vif net2 tx_bytes)" $((t2 + 10000000))'
+d=$(sysdom net2) if2=$(vif net2 ifname)
+pkill -KILL -f 'guest=net2' || pkill -KILL -f 'qemu-system.*net2'
+check "QEMU killed mid-transfer: the domain goes" wait_for 30 test ! -e "$d"
+check "... and its host interface $if2 with it" \
+	wait_for 30 eval 'test -n "$if2" -a ! -e "/sys/class/net/$if2"'
+check "guest 1 still talks to the host" ping -c 1 -W 5 10.99.0.11
+$virsh destroy net1 >/dev/null
+$virsh destroy net2 >/dev/null 2>&1
+check "virsh destroy: no interface, grant, port or pinned frame is left" \
+	wait_for 30 net_released
+check "every frame is back (frames = $frames0)" \
+	wait_for 20 file_is /sys/kernel/pvhv/frames "$frames0"
+ip link del br-pv
+echo "# $((n - fail)) passed, $fail failed"
+exit $((fail > 0))
