@@ -130,6 +130,8 @@ static void vif_disconnect(struct pvhv_vif *vif)
 	if (vif->connected) {
 		pvhv_evtchn_unbind_host(vif->dom, vif->port, vif);
 		pvhv_net_sched_stop(vif);
+		del_timer_sync(&vif->rx_stall_timer);
+		vif->rx_stalled = false;
 		netif_carrier_off(vif->dev);
 		skb_queue_purge(&vif->rx_queue);
 		pvhv_grant_unmap(&vif->tx_ring_map);
@@ -425,6 +427,7 @@ static int vif_attach(struct pvhv_domain *dom, const char *spec)
 	mutex_init(&vif->lock);
 	INIT_LIST_HEAD(&vif->sched_node);
 	skb_queue_head_init(&vif->rx_queue);
+	timer_setup(&vif->rx_stall_timer, pvhv_net_rx_stall_timer, 0);
 	kobject_init(&vif->kobj, &pvhv_vif_ktype);
 	atomic_inc(&pvhv_vif_attached);	/* undone by the release */
 
@@ -544,14 +547,38 @@ static ssize_t rx_trade_min_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t rx_stall_ms_show(struct kobject *kobj,
+				struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(pvhv_net_rx_stall_ms));
+}
+
+/* 0: drop at once; at most a second, not to hold host memory long. */
+static ssize_t rx_stall_ms_store(struct kobject *kobj,
+				 struct kobj_attribute *a, const char *buf,
+				 size_t count)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > 1000)
+		return -ERANGE;
+	WRITE_ONCE(pvhv_net_rx_stall_ms, v);
+	return count;
+}
+
 static struct kobj_attribute net_attached_attr = __ATTR_RO(attached);
 static struct kobj_attribute net_connected_attr = __ATTR_RO(connected);
 static struct kobj_attribute net_rx_trade_min_attr = __ATTR_RW(rx_trade_min);
+static struct kobj_attribute net_rx_stall_ms_attr = __ATTR_RW(rx_stall_ms);
 
 static struct attribute *pvhv_net_global_attrs[] = {
 	&net_attached_attr.attr,
 	&net_connected_attr.attr,
 	&net_rx_trade_min_attr.attr,
+	&net_rx_stall_ms_attr.attr,
 	NULL,
 };
 

@@ -17,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/skbuff.h>
 #include <linux/netdevice.h>
+#include <linux/timer.h>
 #include <pvhv/netif.h>
 
 #include "../pvhv/grant.h"
@@ -58,6 +59,13 @@ struct pvhv_vif {
 	bool tx_skipping;		/* in an oversize packet (thread) */
 
 	struct sk_buff_head rx_queue;	/* for the guest */
+	/*
+	 * No page posted (thread): since when, and the timer that drops
+	 * what waits once pvhv_net_rx_stall_ms have passed.
+	 */
+	bool rx_stalled;
+	unsigned long rx_stall_since;
+	struct timer_list rx_stall_timer;
 	struct pvhv_vif_stats stats;
 };
 
@@ -88,6 +96,9 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget);
 netdev_tx_t pvhv_net_start_xmit(struct sk_buff *skb, struct net_device *dev);
 /* Packets of at least this many bytes are traded (sysfs rx_trade_min). */
 extern unsigned int pvhv_net_rx_trade_min;
+/* How long packets wait for a posted page (sysfs rx_stall_ms). */
+extern unsigned int pvhv_net_rx_stall_ms;
+void pvhv_net_rx_stall_timer(struct timer_list *t);
 
 /*
  * A page netback_tx.c filled with one packet's payload and zeroed around

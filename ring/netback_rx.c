@@ -12,8 +12,14 @@
  *    the guest's old page goes to the host (pvhv_mem_trade()).  Only the
  *    header is copied, in front of the payload.
  * Packets of at least rx_trade_min bytes are traded when they can be; the
- * rest are copied.  A packet that finds no posted page is dropped and
- * counted (rx_no_buffer), as a NIC does with an empty receive ring.
+ * rest are copied.
+ *
+ * No posted page: the netdev's queue stops (the host's stack holds its
+ * packets, as for a busy NIC) and what is queued waits up to rx_stall_ms
+ * for the guest to post pages; after that it is dropped and counted
+ * (rx_no_buffer), as a NIC does with an empty receive ring, and the queue
+ * runs again.  Dropping at once would turn every moment a guest is late
+ * refilling its ring into TCP losses.
  */
 #include <linux/kernel.h>
 #include <linux/highmem.h>
@@ -33,6 +39,7 @@
 
 /* Never, by default: see Documentation/net.rst for the numbers. */
 unsigned int pvhv_net_rx_trade_min = PVHV_NET_MAX_PACKET + 1;
+unsigned int pvhv_net_rx_stall_ms = 10;
 const char pvhv_net_tradable_mark;
 
 /* The scheduler thread's alone. */
@@ -144,6 +151,38 @@ static int rx_fill(struct pvhv_vif *vif, struct sk_buff *skb,
 	return skb->len;
 }
 
+void pvhv_net_rx_stall_timer(struct timer_list *t)
+{
+	struct pvhv_vif *vif = from_timer(vif, t, rx_stall_timer);
+
+	pvhv_net_kick(vif);
+}
+
+/*
+ * Packets are queued and no page is posted.  True while they may wait on:
+ * the queue is stopped and the timer armed for the deadline.  False once
+ * the wait is over: drop them.
+ */
+static bool rx_stall(struct pvhv_vif *vif)
+{
+	unsigned long wait = msecs_to_jiffies(READ_ONCE(pvhv_net_rx_stall_ms));
+
+	if (!vif->rx_stalled) {
+		if (!wait)
+			return false;
+		vif->rx_stalled = true;
+		vif->rx_stall_since = jiffies;
+		netif_stop_queue(vif->dev);
+		/* The guest's post kicks us if it comes first. */
+		mod_timer(&vif->rx_stall_timer, jiffies + wait + 1);
+		return true;
+	}
+	if (time_before(jiffies, vif->rx_stall_since + wait + 1))
+		return true;
+	vif->rx_stalled = false;
+	return false;
+}
+
 /* Map the batch's grants; one at a time if one of them is bad. */
 static void rx_map(struct pvhv_vif *vif, struct net_rx_batch *b, int n)
 {
@@ -213,6 +252,8 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
 			break;
 		}
 		if (posted == 0) {
+			if (rx_stall(vif))
+				break;
 			/* No page to put them in: a full NIC drops too. */
 			while ((skb = skb_dequeue(&vif->rx_queue))) {
 				atomic64_inc(&vif->stats.rx_no_buffer);
@@ -220,6 +261,7 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
 			}
 			break;
 		}
+		vif->rx_stalled = false;
 		n = min3(posted, (s64)NET_RX_BATCH, (s64)(budget - done));
 		n = min_t(int, n, skb_queue_len(&vif->rx_queue));
 		rx_batch(vif, b, n);
@@ -227,8 +269,9 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
 	}
 	if (pvhv_netrx_back_push(&vif->rx))
 		pvhv_evtchn_notify(vif->dom, vif->port);
-	if (netif_queue_stopped(vif->dev) &&
+	if (netif_queue_stopped(vif->dev) && !vif->rx_stalled &&
 	    skb_queue_len(&vif->rx_queue) < VIF_RX_QUEUE_MAX / 2)
 		netif_wake_queue(vif->dev);
-	return !skb_queue_empty(&vif->rx_queue);
+	/* Stalled, the guest's post or the timer brings us back. */
+	return !skb_queue_empty(&vif->rx_queue) && !vif->rx_stalled;
 }
