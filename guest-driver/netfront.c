@@ -44,7 +44,7 @@ static_assert(sizeof(union pvhv_nettx_slot) >= sizeof(union pvhv_netrx_slot));
 #define PVNET_RX_HDR	128	/* bytes copied of longer ones */
 #define PVNET_MAX_MTU	(PAGE_SIZE - VLAN_ETH_HLEN)	/* a frame a page */
 #define PVNET_FEATURES	(PVHV_NET_FEAT_CSUM | PVHV_NET_FEAT_SG | \
-			 PVHV_NET_FEAT_GSO_TCP)
+			 PVHV_NET_FEAT_GSO_TCP | PVHV_NET_FEAT_RX_GSO)
 
 enum pvnet_stat {
 	PVNET_RX_PACKETS, PVNET_RX_BYTES, PVNET_TX_PACKETS, PVNET_TX_BYTES,
@@ -120,6 +120,12 @@ struct pvnet {
 	struct pvnet_rx_slot rx_slot[PVNET_MAX_IDS];
 	struct pvnet_ids rx_ids;
 	struct timer_list refill_timer;
+	/*
+	 * A packet of several responses (PVHV_NET_FEAT_RX_GSO) while its
+	 * pages come in, with its first response's offloads.
+	 */
+	struct sk_buff *rx_cur;
+	struct pvhv_net_rx_rsp rx_cur_first;
 
 	struct pvnet_stats poll_stats, xmit_stats;
 };
@@ -528,11 +534,74 @@ static bool pvnet_rx_csum(struct pvnet *nf, struct sk_buff *skb,
 	return true;
 }
 
+/* A GSO packet's segmentation, from its first response; false: drop. */
+static bool pvnet_rx_gso(struct pvnet *nf, struct sk_buff *skb,
+			 const struct pvhv_net_rx_rsp *first)
+{
+	if (!(first->flags & PVHV_NET_F_GSO))
+		return !first->gso_size && !first->gso_type;
+	if (!(nf->feat & PVHV_NET_FEAT_RX_GSO) || !first->gso_size ||
+	    !(first->flags & PVHV_NET_F_CSUM_PARTIAL))
+		return false;
+	switch (first->gso_type) {
+	case PVHV_NET_GSO_TCPV4:
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+		break;
+	case PVHV_NET_GSO_TCPV6:
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV6;
+		break;
+	default:
+		return false;
+	}
+	/* DODGY: the stack checks the headers before it trusts them. */
+	skb_shinfo(skb)->gso_type |= SKB_GSO_DODGY;
+	skb_shinfo(skb)->gso_size = first->gso_size;
+	skb_shinfo(skb)->gso_segs = 0;
+	return true;
+}
+
+/*
+ * A further page of the packet being put together: the page becomes its
+ * next fragment.  False if the response does not continue a packet.
+ */
+static bool pvnet_rx_more(struct pvnet *nf, struct pvnet_rx_slot *s,
+			  const struct pvhv_net_rx_rsp *rsp)
+{
+	struct sk_buff *skb = nf->rx_cur;
+	unsigned int i = skb_shinfo(skb)->nr_frags;
+
+	if ((rsp->flags & ~PVHV_NET_F_MORE) || rsp->offset ||
+	    rsp->status <= 0 || rsp->status > PAGE_SIZE ||
+	    rsp->csum_start || rsp->csum_offset || rsp->gso_size ||
+	    rsp->gso_type || i >= MAX_SKB_FRAGS ||
+	    skb->len + rsp->status > PVHV_NET_MAX_PACKET)
+		return false;
+	skb_add_rx_frag(skb, i, s->page, 0, rsp->status, PAGE_SIZE);
+	s->page = NULL;
+	return true;
+}
+
+/* Offloads, then up the stack; false: dropped as bad. */
+static bool pvnet_rx_deliver(struct pvnet *nf, struct sk_buff *skb,
+			     const struct pvhv_net_rx_rsp *first)
+{
+	if (!pvnet_rx_csum(nf, skb, first) || !pvnet_rx_gso(nf, skb, first)) {
+		dev_kfree_skb_any(skb);
+		return false;
+	}
+	u64_stats_update_begin(&nf->poll_stats.syncp);
+	nf->poll_stats.v[PVNET_RX_PACKETS]++;
+	nf->poll_stats.v[PVNET_RX_BYTES] += skb->len;
+	u64_stats_update_end(&nf->poll_stats.syncp);
+	skb->protocol = eth_type_trans(skb, nf->dev);
+	napi_gro_receive(&nf->napi, skb);
+	return true;
+}
+
 static void pvnet_rx_one(struct pvnet *nf, const struct pvhv_net_rx_rsp *rsp)
 {
 	struct pvnet_rx_slot *s;
 	struct sk_buff *skb;
-	unsigned int len;
 
 	if (rsp->id >= nf->rx.nr_slots || !nf->rx_slot[rsp->id].gref) {
 		if (net_ratelimit())
@@ -545,29 +614,41 @@ static void pvnet_rx_one(struct pvnet *nf, const struct pvhv_net_rx_rsp *rsp)
 	pvhv_grant_end(s->gref);
 	s->gref = 0;
 	pvnet_id_put(&nf->rx_ids, rsp->id);
-	if (rsp->status < ETH_HLEN || rsp->offset + rsp->status > PAGE_SIZE) {
+	if (nf->rx_cur) {
+		/* The next page of a packet of several. */
+		skb = nf->rx_cur;
+		if (!pvnet_rx_more(nf, s, rsp)) {
+			nf->rx_cur = NULL;
+			dev_kfree_skb_any(skb);
+			goto err;	/* the page is posted again */
+		}
+		if (rsp->flags & PVHV_NET_F_MORE)
+			return;
+		nf->rx_cur = NULL;
+		if (!pvnet_rx_deliver(nf, skb, &nf->rx_cur_first))
+			goto err;
+		return;
+	}
+	if (rsp->status < ETH_HLEN || rsp->offset + rsp->status > PAGE_SIZE ||
+	    ((rsp->flags & PVHV_NET_F_MORE) &&
+	     !(nf->feat & PVHV_NET_FEAT_RX_GSO))) {
 		if (rsp->status >= 0 && net_ratelimit())
 			netdev_warn(nf->dev, "rx response of %d bytes at %u, ignored\n",
 				    rsp->status, rsp->offset);
 		goto err;	/* the page is posted again */
 	}
-	len = rsp->status;
-	skb = pvnet_rx_skb(nf, s, rsp->offset, len);
+	skb = pvnet_rx_skb(nf, s, rsp->offset, rsp->status);
 	if (!skb) {
 		pvnet_stat_add(&nf->poll_stats, PVNET_RX_DROPPED, 1);
 		return;
 	}
-	if (!pvnet_rx_csum(nf, skb, rsp)) {
-		dev_kfree_skb_any(skb);
-		goto err;
+	if (rsp->flags & PVHV_NET_F_MORE) {
+		nf->rx_cur = skb;
+		nf->rx_cur_first = *rsp;
+		return;
 	}
-	skb->protocol = eth_type_trans(skb, nf->dev);
-	u64_stats_update_begin(&nf->poll_stats.syncp);
-	nf->poll_stats.v[PVNET_RX_PACKETS]++;
-	nf->poll_stats.v[PVNET_RX_BYTES] += len;
-	u64_stats_update_end(&nf->poll_stats.syncp);
-	napi_gro_receive(&nf->napi, skb);
-	return;
+	if (pvnet_rx_deliver(nf, skb, rsp))
+		return;
 err:
 	pvnet_stat_add(&nf->poll_stats, PVNET_RX_ERRORS, 1);
 }
@@ -743,6 +824,9 @@ static void pvnet_setup(struct pvnet *nf, const struct pvhv_vif_info *info)
 	if (!(feat & PVHV_NET_FEAT_SG) || !(feat & PVHV_NET_FEAT_CSUM) ||
 	    nf->max_tx_slots <= 2)
 		feat &= ~PVHV_NET_FEAT_GSO_TCP;
+	/* GSO packets come with partial checksums. */
+	if (!(feat & PVHV_NET_FEAT_CSUM))
+		feat &= ~PVHV_NET_FEAT_RX_GSO;
 	nf->feat = feat;
 
 	dev->hw_features = NETIF_F_RXCSUM;
@@ -832,6 +916,9 @@ static void pvnet_free(struct pvnet *nf)
 	unsigned int id;
 
 	timer_delete_sync(&nf->refill_timer);
+	if (nf->rx_cur)
+		dev_kfree_skb_any(nf->rx_cur);
+	nf->rx_cur = NULL;
 	for (id = 0; id < PVNET_MAX_IDS; id++) {
 		if (nf->tx_slot[id].gref)
 			pvnet_tx_release(nf, id, 0);

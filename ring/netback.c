@@ -39,7 +39,7 @@ static atomic_t pvhv_vif_attached = ATOMIC_INIT(0);
 static atomic_t pvhv_vif_connected = ATOMIC_INIT(0);
 
 #define VIF_FEATURES	(PVHV_NET_FEAT_CSUM | PVHV_NET_FEAT_SG | \
-			 PVHV_NET_FEAT_GSO_TCP)
+			 PVHV_NET_FEAT_GSO_TCP | PVHV_NET_FEAT_RX_GSO)
 
 /* ---- the host netdev ---- */
 
@@ -74,10 +74,29 @@ static void vif_get_stats64(struct net_device *dev,
 			 atomic64_read(&s->rx_dropped);
 }
 
+/*
+ * TCP segmentation goes to a guest that takes GSO packets; for any other
+ * guest, and any other kind of segmentation, the stack segments first.
+ */
+static netdev_features_t vif_features_check(struct sk_buff *skb,
+					    struct net_device *dev,
+					    netdev_features_t features)
+{
+	struct pvhv_vif *vif = pvhv_netdev_vif(dev);
+
+	if (skb_is_gso(skb) &&
+	    (!(READ_ONCE(vif->features) & PVHV_NET_FEAT_RX_GSO) ||
+	     (skb_shinfo(skb)->gso_type &
+	      ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_DODGY))))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
 static const struct net_device_ops pvhv_vif_netdev_ops = {
 	.ndo_open = vif_open,
 	.ndo_stop = vif_stop,
 	.ndo_start_xmit = pvhv_net_start_xmit,
+	.ndo_features_check = vif_features_check,
 	.ndo_get_stats64 = vif_get_stats64,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
@@ -110,10 +129,17 @@ static struct net_device *vif_netdev_alloc(struct pvhv_vif *vif)
 	dev->ethtool_ops = &pvhv_vif_ethtool_ops;
 	/*
 	 * Packets for the guest may come with partial checksums and in
-	 * fragments (we copy them); a packet must fit a page, so no TSO.
+	 * fragments (we copy them), and as TCP GSO packets of up to 64 KiB
+	 * if the guest takes them (vif_features_check()).
 	 */
-	dev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
-	dev->features = dev->hw_features;
+	dev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6;
+	/*
+	 * Untrusted (DODGY) GSO packets, another guest's or a tap's, go to
+	 * the guest as they are: its stack checks them, as virtio-net's.
+	 */
+	dev->features = dev->hw_features | NETIF_F_GSO_ROBUST;
+	netif_set_tso_max_size(dev, PVHV_NET_MAX_PACKET);
 	dev->max_mtu = PAGE_SIZE - VLAN_ETH_HLEN;
 	dev->tx_queue_len = VIF_RX_QUEUE_MAX;
 	/* The host side's own address; the guest's is vif->mac. */
@@ -130,7 +156,7 @@ static void vif_disconnect(struct pvhv_vif *vif)
 	if (vif->connected) {
 		pvhv_evtchn_unbind_host(vif->dom, vif->port, vif);
 		pvhv_net_sched_stop(vif);
-		del_timer_sync(&vif->rx_stall_timer);
+		timer_delete_sync(&vif->rx_stall_timer);
 		vif->rx_stalled = false;
 		netif_carrier_off(vif->dev);
 		skb_queue_purge(&vif->rx_queue);

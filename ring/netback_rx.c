@@ -34,7 +34,10 @@
 #include "../pvhv/grant.h"
 #include "netback.h"
 
-/* Packets delivered with one batch of grant mappings. */
+/*
+ * Requests mapped together: at least the pages of the largest packet
+ * (PVHV_NET_MAX_PACKET bytes: 16 pages and a bit).
+ */
 #define NET_RX_BATCH	32
 
 /* Never, by default: see Documentation/net.rst for the numbers. */
@@ -42,20 +45,32 @@ unsigned int pvhv_net_rx_trade_min = PVHV_NET_MAX_PACKET + 1;
 unsigned int pvhv_net_rx_stall_ms = 10;
 const char pvhv_net_tradable_mark;
 
-/* The scheduler thread's alone. */
+/* The scheduler thread's alone: packets, and the requests they take. */
 static struct net_rx_batch {
 	struct sk_buff *skb[NET_RX_BATCH];
+	unsigned int first[NET_RX_BATCH];	/* index of its first request */
+	unsigned int pages[NET_RX_BATCH];
 	struct pvhv_net_rx_req req[NET_RX_BATCH];
 	struct pvhv_grant_map map[NET_RX_BATCH];
-	int status[NET_RX_BATCH];
+	int status[NET_RX_BATCH];		/* of each request's mapping */
 } pvhv_net_rx_batch;
+
+/* Posted pages a packet takes. */
+static unsigned int rx_pages(const struct sk_buff *skb)
+{
+	return max_t(unsigned int, 1, DIV_ROUND_UP(skb->len, PAGE_SIZE));
+}
 
 netdev_tx_t pvhv_net_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct pvhv_vif *vif = pvhv_netdev_vif(dev);
 
-	/* A packet of more than a page does not fit a posted page. */
-	if (!READ_ONCE(vif->active) || skb->len > PAGE_SIZE) {
+	/*
+	 * Only a GSO packet is larger than a page (the MTU is less), and
+	 * only for a guest that takes them (vif_features_check()).
+	 */
+	if (!READ_ONCE(vif->active) || skb->len > PVHV_NET_MAX_PACKET ||
+	    (skb->len > PAGE_SIZE && !skb_is_gso(skb))) {
 		atomic64_inc(&vif->stats.rx_dropped);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
@@ -112,43 +127,98 @@ static int rx_trade(struct sk_buff *skb, struct page *page,
 	return off;
 }
 
-static void rx_copy(struct sk_buff *skb, struct pvhv_grant_map *map)
+/* Copy @skb into the @n pages of @map, a page each. */
+static void rx_copy(struct sk_buff *skb, struct pvhv_grant_map *map,
+		    unsigned int n)
 {
-	void *va = kmap_local_page(map->pin.page);
+	unsigned int i, off, len;
+	void *va;
 
-	skb_copy_bits(skb, 0, va, skb->len);
-	kunmap_local(va);
+	for (i = 0, off = 0; i < n; i++, off += len) {
+		len = min_t(unsigned int, skb->len - off, PAGE_SIZE);
+		va = kmap_local_page(map[i].pin.page);
+		skb_copy_bits(skb, off, va, len);
+		kunmap_local(va);
+	}
 }
 
-/* Fill the page of @map with @skb; the response's status. */
-static int rx_fill(struct pvhv_vif *vif, struct sk_buff *skb,
-		   struct pvhv_grant_map *map, struct pvhv_net_rx_rsp *rsp)
+/* The offloads of @skb for the guest, in @rsp; 0 or -PVHV_E*. */
+static int rx_offloads(struct pvhv_vif *vif, struct sk_buff *skb,
+		       struct pvhv_net_rx_rsp *rsp)
 {
-	struct page *page;
-	int off;
+	unsigned int type = skb_shinfo(skb)->gso_type;
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		if (vif->features & PVHV_NET_FEAT_CSUM) {
 			rsp->flags |= PVHV_NET_F_CSUM_PARTIAL;
 			rsp->csum_start = skb_checksum_start_offset(skb);
 			rsp->csum_offset = skb->csum_offset;
-		} else if (skb_checksum_help(skb)) {
+		} else if (skb_is_gso(skb) || skb_checksum_help(skb)) {
 			return -PVHV_EINVAL;
 		}
 	} else if (skb->ip_summed == CHECKSUM_UNNECESSARY &&
 		   (vif->features & PVHV_NET_FEAT_CSUM)) {
 		rsp->flags |= PVHV_NET_F_DATA_VALID;
 	}
-	page = rx_tradable(skb);
-	off = page ? rx_trade(skb, page, map) : -EBUSY;
-	if (off >= 0) {
-		rsp->offset = off;
+	if (!skb_is_gso(skb))
+		return 0;
+	/* Reconnected without RX_GSO since the stack let it through. */
+	if (!(vif->features & PVHV_NET_FEAT_RX_GSO) ||
+	    !(rsp->flags & PVHV_NET_F_CSUM_PARTIAL) ||
+	    (type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_DODGY)))
+		return -PVHV_EOPNOTSUPP;
+	rsp->flags |= PVHV_NET_F_GSO;
+	rsp->gso_size = skb_shinfo(skb)->gso_size;
+	rsp->gso_type = type & SKB_GSO_TCPV4 ? PVHV_NET_GSO_TCPV4 :
+					       PVHV_NET_GSO_TCPV6;
+	return 0;
+}
+
+/*
+ * Put packet @p of the batch into its pages, trading the page if it is a
+ * single one and that pays, and answer its requests.  0 or -PVHV_E*.
+ */
+static int rx_packet(struct pvhv_vif *vif, struct net_rx_batch *b, int p)
+{
+	unsigned int i, n = b->pages[p], f = b->first[p];
+	struct sk_buff *skb = b->skb[p];
+	struct pvhv_net_rx_rsp first = {}, r;
+	struct page *page;
+	int status = 0, off = -EBUSY;
+
+	for (i = 0; i < n && !status; i++)
+		status = b->status[f + i] ? :
+			 b->req[f + i].pad ? -PVHV_EINVAL : 0;
+	if (!status)
+		status = rx_offloads(vif, skb, &first);
+	if (!status && n == 1) {
+		page = rx_tradable(skb);
+		if (page)
+			off = rx_trade(skb, page, &b->map[f]);
+	}
+	if (!status && off >= 0) {
+		first.offset = off;
 		atomic64_inc(&vif->stats.rx_traded);
-	} else {
-		rx_copy(skb, map);
+	} else if (!status) {
+		rx_copy(skb, &b->map[f], n);
 		atomic64_inc(&vif->stats.rx_copied);
 	}
-	return skb->len;
+	/* Built here and stored whole: nothing is read back from the ring. */
+	for (i = 0; i < n; i++) {
+		r = i ? (struct pvhv_net_rx_rsp){} : first;
+		r.id = b->req[f + i].id;
+		if (status) {
+			r = (struct pvhv_net_rx_rsp){ .id = r.id,
+						      .status = status };
+		} else if (i < n - 1) {
+			r.flags |= PVHV_NET_F_MORE;
+			r.status = PAGE_SIZE;
+		} else {
+			r.status = skb->len - i * PAGE_SIZE;
+		}
+		*pvhv_netrx_back_rsp(&vif->rx, vif->rx.rsp_prod_pvt++) = r;
+	}
+	return status;
 }
 
 void pvhv_net_rx_stall_timer(struct timer_list *t)
@@ -200,39 +270,52 @@ static void rx_map(struct pvhv_vif *vif, struct net_rx_batch *b, int n)
 					      PVHV_DOMID_HOST, true, &b->map[i]);
 }
 
-/* Deliver @n queued packets into the @n requests at the consumer index. */
+/*
+ * Take queued packets and the requests they need, up to @posted requests
+ * and @budget packets; the number of packets (at least one: the caller
+ * saw that the first fits).
+ */
+static int rx_collect(struct pvhv_vif *vif, struct net_rx_batch *b,
+		      s64 posted, int budget)
+{
+	unsigned int nreq = 0, need, i;
+	struct sk_buff *skb;
+	int n = 0;
+
+	posted = min_t(s64, posted, NET_RX_BATCH);
+	while (n < budget && (skb = skb_peek(&vif->rx_queue))) {
+		need = rx_pages(skb);
+		if (nreq + need > posted)
+			break;
+		b->skb[n] = skb_dequeue(&vif->rx_queue);
+		b->first[n] = nreq;
+		b->pages[n] = need;
+		for (i = 0; i < need; i++, nreq++)
+			b->req[nreq] = *pvhv_netrx_back_req(&vif->rx,
+							    vif->rx.req_cons++);
+		n++;
+	}
+	rx_map(vif, b, nreq);
+	return n;
+}
+
+/* Deliver @n collected packets, answer their requests, unmap. */
 static void rx_batch(struct pvhv_vif *vif, struct net_rx_batch *b, int n)
 {
-	struct pvhv_net_rx_rsp *rsp;
-	int i;
+	int p;
 
-	for (i = 0; i < n; i++) {
-		b->skb[i] = skb_dequeue(&vif->rx_queue);
-		b->req[i] = *pvhv_netrx_back_req(&vif->rx, vif->rx.req_cons++);
-	}
-	rx_map(vif, b, n);
-	for (i = 0; i < n; i++) {
-		rsp = pvhv_netrx_back_rsp(&vif->rx, vif->rx.rsp_prod_pvt++);
-		*rsp = (struct pvhv_net_rx_rsp){ .id = b->req[i].id };
-		if (!b->status[i] && b->req[i].pad)
-			b->status[i] = -PVHV_EINVAL;
-		if (!b->status[i])
-			b->status[i] = rx_fill(vif, b->skb[i], &b->map[i], rsp);
-		rsp->status = b->status[i];
-		if (b->status[i] < 0) {
-			rsp->flags = 0;
-			rsp->csum_start = 0;
-			rsp->csum_offset = 0;
+	for (p = 0; p < n; p++) {
+		if (rx_packet(vif, b, p)) {
 			atomic64_inc(&vif->stats.rx_errors);
-			kfree_skb(b->skb[i]);
+			kfree_skb(b->skb[p]);
 			continue;
 		}
 		atomic64_inc(&vif->stats.rx_packets);
-		atomic64_add(b->skb[i]->len, &vif->stats.rx_bytes);
-		consume_skb(b->skb[i]);
+		atomic64_add(b->skb[p]->len, &vif->stats.rx_bytes);
+		consume_skb(b->skb[p]);
 	}
 	/* A request with a bad grant never mapped: unmap_many skips it. */
-	pvhv_grant_unmap_many(b->map, n);
+	pvhv_grant_unmap_many(b->map, b->first[n - 1] + b->pages[n - 1]);
 }
 
 bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
@@ -251,7 +334,7 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
 			skb_queue_purge(&vif->rx_queue);
 			break;
 		}
-		if (posted == 0) {
+		if (posted < rx_pages(skb_peek(&vif->rx_queue))) {
 			if (rx_stall(vif))
 				break;
 			/* No page to put them in: a full NIC drops too. */
@@ -262,8 +345,7 @@ bool pvhv_net_rx(struct pvhv_vif *vif, int budget)
 			break;
 		}
 		vif->rx_stalled = false;
-		n = min3(posted, (s64)NET_RX_BATCH, (s64)(budget - done));
-		n = min_t(int, n, skb_queue_len(&vif->rx_queue));
+		n = rx_collect(vif, b, posted, budget - done);
 		rx_batch(vif, b, n);
 		done += n;
 	}

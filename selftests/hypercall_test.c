@@ -71,7 +71,7 @@ TEST(null_version_features)
 	EXPECT_EQ(PVHV_VERSION, ret[1]);
 	EXPECT_EQ(PVHV_F_CONSOLE | PVHV_F_EVTCHN | PVHV_F_GNTTAB | PVHV_F_VBD |
 		  PVHV_F_SOFT_RESET | PVHV_F_BALLOON | PVHV_F_PVMMU |
-		  PVHV_F_TRAPS, ret[2]);
+		  PVHV_F_TRAPS | PVHV_F_VIF, ret[2]);
 }
 
 TEST(unknown_number_in_range)

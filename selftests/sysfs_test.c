@@ -61,7 +61,7 @@ TEST(global_files)
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "version"));
 	EXPECT_STREQ("0.1\n", buf);
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "features"));
-	EXPECT_STREQ("0xff\n", buf);
+	EXPECT_STREQ("0x1ff\n", buf);
 	ASSERT_LT(0, sysfs_read(buf, sizeof(buf), "hypercalls"));
 	/* Every registered call, in number order. */
 	EXPECT_LE(0, list_count(buf, "version"));

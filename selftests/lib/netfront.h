@@ -71,6 +71,7 @@ struct vif_front {
 	struct pvhv_nettx_front tx;
 	struct pvhv_netrx_front rx;
 	uint16_t next_id;
+	uint32_t features;	/* to connect with; 0: CSUM and SG */
 };
 
 static inline const char *dom(struct minivm *vm)
@@ -393,7 +394,8 @@ static inline long vif_connect(struct vif_front *v, long port, uint32_t tx_ref)
 	c->tx_ring_ref = tx_ref;
 	c->rx_ring_ref = RX_RING_REF(v->idx);
 	c->port = port;
-	c->features = PVHV_NET_FEAT_CSUM | PVHV_NET_FEAT_SG;
+	c->features = v->features ? v->features :
+		      PVHV_NET_FEAT_CSUM | PVHV_NET_FEAT_SG;
 	return ghc(v->vm, PVHV_HC_VIF_CONNECT, v->idx, CONNECT_GPA, 0, 0);
 }
 

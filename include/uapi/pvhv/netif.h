@@ -17,7 +17,9 @@
  *   the page.
  * Receive: the guest posts requests, each granting (writable) one unused
  *   page; the backend answers one of them per packet with the packet in
- *   that page at rsp.offset, rsp.status bytes long.  It fills the page
+ *   that page at rsp.offset, rsp.status bytes long (with
+ *   PVHV_NET_FEAT_RX_GSO, a larger packet takes several, in order, all
+ *   but the last with PVHV_NET_F_MORE).  It fills the page
  *   either by copying into it or by trading frames: the guest frame behind
  *   the grant then has a new host page holding the packet, and the old
  *   one goes to the host.  The guest sees the same thing either way.  A
@@ -48,6 +50,7 @@
 #define PVHV_NET_FEAT_CSUM	(1U << 0)	/* partial checksums */
 #define PVHV_NET_FEAT_SG	(1U << 1)	/* multi-request packets */
 #define PVHV_NET_FEAT_GSO_TCP	(1U << 2)	/* TCP segmentation offload */
+#define PVHV_NET_FEAT_RX_GSO	(1U << 3)	/* the guest takes GSO packets */
 
 struct pvhv_vif_info {
 	__u8 mac[6];		/* the guest's address */
@@ -111,9 +114,15 @@ struct pvhv_net_rx_req {
 
 /*
  * A received packet: status bytes (> 0) at offset in the page of request
- * id, or a negative PVHV_E* code with the page unused.  A packet fits in
- * one page (the interface's MTU).  flags (PVHV_NET_F_CSUM_PARTIAL,
- * PVHV_NET_F_DATA_VALID) and csum_* mean what the transmit request's do.
+ * id, or a negative PVHV_E* code with the page unused.  A packet up to
+ * the interface's MTU fits in one page.  With PVHV_NET_FEAT_RX_GSO
+ * negotiated, a TCP packet of up to PVHV_NET_MAX_PACKET bytes may come in
+ * consecutive responses, all but the last with PVHV_NET_F_MORE, each with
+ * the bytes of one page; its first response has PVHV_NET_F_GSO and
+ * gso_size and gso_type, to be cut into segments as on transmit (or taken
+ * whole by the guest's stack, as GRO does).  flags (PVHV_NET_F_*) and
+ * csum_* mean what the transmit request's do, in a packet's first
+ * response; they are 0 in the others.
  */
 struct pvhv_net_rx_rsp {
 	__u16 id;
@@ -122,7 +131,8 @@ struct pvhv_net_rx_rsp {
 	__s16 status;
 	__u16 csum_start;
 	__u16 csum_offset;
-	__u32 pad;
+	__u16 gso_size;
+	__u16 gso_type;		/* PVHV_NET_GSO_* */
 };
 
 PVHV_RING_DEFINE(nettx, struct pvhv_net_tx_req, struct pvhv_net_tx_rsp)
