@@ -122,13 +122,13 @@ wait_for 20 eval 'busybox netstat -ltn | grep -q ":5202 "'
 t1=$(vif net1 tx_bytes) t2=$(vif net2 tx_bytes)
 guest_cmd net1 7 iperf 10.99.0.1 20 -p5201
 guest_cmd net2 7 iperf 10.99.0.1 20 -p5202
-sleep 8
+sleep 5
 a1=$(vif net1 tx_bytes) a2=$(vif net2 tx_bytes)
-sleep 8
+sleep 12
 b1=$(vif net1 tx_bytes) b2=$(vif net2 tx_bytes)
 d1=$((b1 - a1)) d2=$((b2 - a2))
 share=$((d1 * 100 / (d1 + d2 + 1)))
-echo "# 8 s in the middle: guest 1 sent $d1 bytes, guest 2 $d2: guest 1's share $share%"
+echo "# 12 s in the middle: guest 1 sent $d1 bytes, guest 2 $d2: guest 1's share $share%"
 check "two guests sending flat out each get 50% +- 10% ($share%)" \
 	test "$share" -ge 40 -a "$share" -le 60
 wait_for 60 eval 'console_has net1 "cmd 7: iperf" && console_has net2 "cmd 7: iperf"'
