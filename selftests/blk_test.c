@@ -70,53 +70,24 @@ static long vbd_in_flight_settled(struct minivm *vm, int disk)
 	return v;
 }
 
+/* Write @s to the domain's block/@file: 0 or -errno. */
 static int sysfs_write(struct minivm *vm, const char *file, const char *s)
 {
-	char path[512];
-	int fd, ret;
+	char path[64];
 
-	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/block/%s",
-		 strrchr(vm->dir, '/') + 1, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
+	snprintf(path, sizeof(path), "block/%s", file);
+	return minivm_dom_write(vm, path, s);
 }
 
 static void grant(struct minivm *vm, int ref, uint64_t gpa, uint16_t flags)
 {
-	struct pvhv_grant_entry *e = minivm_hva(vm, TABLE_GPA);
-
-	e[ref].gfn = gpa >> 12;
-	e[ref].domid = PVHV_DOMID_HOST;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e[ref].flags = flags;
+	minivm_grant_host(vm, TABLE_GPA, ref, gpa, flags);
 }
 
 /* Count the backend's threads in this test host. */
 static int vbd_threads(void)
 {
-	struct dirent *d;
-	char path[300], comm[64];
-	int n = 0;
-	DIR *dir = opendir("/proc");
-
-	while (dir && (d = readdir(dir))) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "pvhv-vbd", 8))
-			n++;
-		fclose(f);
-	}
-	if (dir)
-		closedir(dir);
-	return n;
+	return pvhv_threads("pvhv-vbd");
 }
 
 FIXTURE(blk) {

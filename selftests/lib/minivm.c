@@ -14,6 +14,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <cpuid.h>
+#include <dirent.h>
+#include <pvhv/pvhv.h>
+#include <pvhv/grant.h>
 
 #include "minivm.h"
 
@@ -88,6 +91,56 @@ int pvhv_sysfs_write(const char *what, long val)
 	ret = write(fd, buf, len) == len ? 0 : -1;
 	close(fd);
 	return ret;
+}
+
+int minivm_dom_write(struct minivm *vm, const char *file, const char *s)
+{
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/%s",
+		 strrchr(vm->dir, '/') + 1, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+void minivm_grant_host(struct minivm *vm, uint64_t table_gpa, int ref,
+		       uint64_t gpa, uint16_t flags)
+{
+	struct pvhv_grant_entry *e = minivm_hva(vm, table_gpa);
+
+	e[ref].gfn = gpa >> 12;
+	e[ref].domid = PVHV_DOMID_HOST;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e[ref].flags = flags;
+}
+
+int pvhv_threads(const char *prefix)
+{
+	char path[300], comm[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (d = readdir(dir))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)))
+			n++;
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
 }
 
 uint64_t host_pfn(const void *addr)

@@ -96,6 +96,16 @@ long pvhv_sysfs_long(const char *fmt, ...);
 long pvhv_sysfs_wait(const char *what, long want);
 /* Write @val to the attribute @what under /sys/kernel/pvhv: 0, or -1. */
 int pvhv_sysfs_write(const char *what, long val);
+/* Write @s to domains/<@vm's domain>/@file under /sys/kernel/pvhv: 0 or -errno. */
+int minivm_dom_write(struct minivm *vm, const char *file, const char *s);
+/*
+ * Grant frame @gpa of @vm to the host backends: entry @ref of the grant
+ * table at @table_gpa, flags (PVHV_GTF_*) written last, as a guest does.
+ */
+void minivm_grant_host(struct minivm *vm, uint64_t table_gpa, int ref,
+		       uint64_t gpa, uint16_t flags);
+/* Threads of this host whose name starts with @prefix (a backend's). */
+int pvhv_threads(const char *prefix);
 /* PFN behind a mapped host virtual address, from /proc/self/pagemap (root). */
 uint64_t host_pfn(const void *addr);
 

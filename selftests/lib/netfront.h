@@ -114,55 +114,21 @@ static inline char *vif_str(struct minivm *vm, int idx, const char *what,
 	return buf;
 }
 
-/* Write @s to domains/<name>/@file: 0 or -errno. */
 static inline int dom_write(struct minivm *vm, const char *file, const char *s)
 {
-	char path[512];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/kernel/pvhv/domains/%s/%s",
-		 dom(vm), file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
+	return minivm_dom_write(vm, file, s);
 }
 
 static inline void grant(struct minivm *vm, int ref, uint64_t gpa,
 			 uint16_t flags)
 {
-	struct pvhv_grant_entry *e = minivm_hva(vm, TABLE_GPA);
-
-	e[ref].gfn = gpa >> 12;
-	e[ref].domid = PVHV_DOMID_HOST;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e[ref].flags = flags;
+	minivm_grant_host(vm, TABLE_GPA, ref, gpa, flags);
 }
 
 /* Count the backend's threads in this test host. */
 static inline int net_threads(void)
 {
-	struct dirent *d;
-	char path[300], comm[64];
-	int n = 0;
-	DIR *dir = opendir("/proc");
-
-	while (dir && (d = readdir(dir))) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "pvhv-net", 8))
-			n++;
-		fclose(f);
-	}
-	if (dir)
-		closedir(dir);
-	return n;
+	return pvhv_threads("pvhv-net");
 }
 
 /*
