@@ -401,6 +401,8 @@ static void pvhv_vif_release(struct kobject *kobj)
 {
 	struct pvhv_vif *vif = to_vif(kobj);
 
+	/* A transmit racing with the last disconnect may have left one. */
+	skb_queue_purge(&vif->rx_queue);
 	if (vif->dev)
 		free_netdev(vif->dev);
 	kfree(vif);
