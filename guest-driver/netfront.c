@@ -35,14 +35,12 @@
 #include "grants.h"
 #include "netfront.h"
 
-#define PVNET_RING_BYTES	4096
 /* A ring has no more slots, and so no more ids, than this. */
-#define PVNET_MAX_IDS	(PVNET_RING_BYTES / sizeof(union pvhv_netrx_slot))
+#define PVNET_MAX_IDS	(PVHV_NET_RING_BYTES / sizeof(union pvhv_netrx_slot))
 static_assert(sizeof(union pvhv_nettx_slot) >= sizeof(union pvhv_netrx_slot));
 
 #define PVNET_RX_COPY	256	/* received packets copied whole */
 #define PVNET_RX_HDR	128	/* bytes copied of longer ones */
-#define PVNET_MAX_MTU	(PAGE_SIZE - VLAN_ETH_HLEN)	/* a frame a page */
 #define PVNET_FEATURES	(PVHV_NET_FEAT_CSUM | PVHV_NET_FEAT_SG | \
 			 PVHV_NET_FEAT_GSO_TCP | PVHV_NET_FEAT_RX_GSO)
 
@@ -847,7 +845,7 @@ static void pvnet_setup(struct pvnet *nf, const struct pvhv_vif_info *info)
 						  PVHV_NET_MAX_PACKET));
 
 	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = clamp_t(u32, info->mtu, ETH_MIN_MTU, PVNET_MAX_MTU);
+	dev->max_mtu = clamp_t(u32, info->mtu, ETH_MIN_MTU, PVHV_NET_MAX_MTU);
 	dev->mtu = dev->max_mtu;
 	if (is_valid_ether_addr(info->mac)) {
 		eth_hw_addr_set(dev, info->mac);
@@ -884,8 +882,8 @@ static int pvnet_connect(struct pvnet *nf)
 		ret = pvnet_ring_page(&nf->rx_ring, &nf->rx_ring_ref);
 	if (ret)
 		goto out;
-	pvhv_nettx_front_init(&nf->tx, nf->tx_ring, PVNET_RING_BYTES);
-	pvhv_netrx_front_init(&nf->rx, nf->rx_ring, PVNET_RING_BYTES);
+	pvhv_nettx_front_init(&nf->tx, nf->tx_ring, PVHV_NET_RING_BYTES);
+	pvhv_netrx_front_init(&nf->rx, nf->rx_ring, PVHV_NET_RING_BYTES);
 	pvnet_ids_init(&nf->tx_ids, nf->tx.nr_slots);
 	pvnet_ids_init(&nf->rx_ids, nf->rx.nr_slots);
 	ret = pvhv_event_alloc_unbound(PVHV_DOMID_HOST, pvnet_event, nf);

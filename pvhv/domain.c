@@ -72,7 +72,6 @@ struct pvhv_domain_priv {
 };
 
 #define to_priv(d) container_of(d, struct pvhv_domain_priv, dom)
-#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
 
 int pvhv_domains_active(void)
 {

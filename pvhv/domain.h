@@ -58,6 +58,9 @@ void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops);
 
 #define PVHV_CONSOLE_BUF	4096
 
+/* The domain of its sysfs directory (domains/<name>/). */
+#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
+
 struct pvhv_domain {
 	struct kobject kobj;
 	u64 id;

@@ -696,8 +696,6 @@ static int vbd_detach(struct pvhv_domain *dom, unsigned int idx)
 	return 0;
 }
 
-#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
-
 static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *a,
 			    const char *buf, size_t count)
 {

@@ -140,7 +140,7 @@ static struct net_device *vif_netdev_alloc(struct pvhv_vif *vif)
 	 */
 	dev->features = dev->hw_features | NETIF_F_GSO_ROBUST;
 	netif_set_tso_max_size(dev, PVHV_NET_MAX_PACKET);
-	dev->max_mtu = PAGE_SIZE - VLAN_ETH_HLEN;
+	dev->max_mtu = PVHV_NET_MAX_MTU;
 	dev->tx_queue_len = VIF_RX_QUEUE_MAX;
 	/* The host side's own address; the guest's is vif->mac. */
 	eth_hw_addr_random(dev);
@@ -194,9 +194,9 @@ static int vif_connect(struct pvhv_vif *vif, const struct pvhv_vif_connect *c)
 		goto err_tx;
 	/* One page each, always mapped in the kernel (no highmem on x86-64). */
 	pvhv_nettx_back_init(&vif->tx, page_address(vif->tx_ring_map.pin.page),
-			     PAGE_SIZE);
+			     PVHV_NET_RING_BYTES);
 	pvhv_netrx_back_init(&vif->rx, page_address(vif->rx_ring_map.pin.page),
-			     PAGE_SIZE);
+			     PVHV_NET_RING_BYTES);
 	vif->features = c->features;
 	vif->tx_skipping = false;
 	ret = pvhv_evtchn_bind_host(vif->dom, c->port, vif_evtchn_kick, vif);
@@ -506,8 +506,6 @@ static int vif_detach(struct pvhv_domain *dom, unsigned int idx)
 	return 0;
 }
 
-#define kobj_to_domain(k) container_of(k, struct pvhv_domain, kobj)
-
 static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *a,
 			    const char *buf, size_t count)
 {
@@ -669,6 +667,8 @@ int pvhv_netback_init(void)
 {
 	int ret;
 
+	BUILD_BUG_ON(PVHV_NET_MAX_MTU + VLAN_ETH_HLEN > PAGE_SIZE);
+	BUILD_BUG_ON(PVHV_NET_RING_BYTES != PAGE_SIZE);
 	ret = pvhv_net_sched_init();
 	if (ret)
 		return ret;

@@ -353,9 +353,9 @@ static inline long vif_connect(struct vif_front *v, long port, uint32_t tx_ref)
 	struct pvhv_vif_connect *c = minivm_hva(v->vm, CONNECT_GPA);
 
 	pvhv_nettx_front_init(&v->tx, minivm_hva(v->vm, TX_RING_GPA(v->idx)),
-			      4096);
+			      PVHV_NET_RING_BYTES);
 	pvhv_netrx_front_init(&v->rx, minivm_hva(v->vm, RX_RING_GPA(v->idx)),
-			      4096);
+			      PVHV_NET_RING_BYTES);
 	v->port = port;
 	c->tx_ring_ref = tx_ref;
 	c->rx_ring_ref = RX_RING_REF(v->idx);

@@ -39,6 +39,13 @@
 #include <pvhv/ring.h>
 
 #define PVHV_VIF_MAX_IFS	8
+/* Each ring is one page. */
+#define PVHV_NET_RING_BYTES	4096
+/*
+ * The largest MTU: a frame of it, with a VLAN tag, fills one receive
+ * page (4096 - 18).
+ */
+#define PVHV_NET_MAX_MTU	4078
 /* Requests of one transmitted packet: 64 KiB of pages and two more. */
 #define PVHV_NET_MAX_TX_SLOTS	18
 #define PVHV_NET_MAX_PACKET	65535
