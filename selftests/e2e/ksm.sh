@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/e2e/lib.sh
 
-tap_plan 12
+tap_plan 13
 frames0=$(cat /sys/kernel/pvhv/frames)
 k=/sys/kernel/pvhv/ksm
 guests="ksm1 ksm2 ksm3"
@@ -81,6 +81,8 @@ check "every guest rewrote its data 3 more times while merged" \
 check "and it always read back" \
 	eval '! grep -aq "scribble [0-9]* BAD" build/guest/ksm[123].log'
 check "the writes broke sharing (copy on write)" gt "$(cat $k/cow_breaks)" 0
+
+check "no guest ran out of memory or crashed" guests_sane $guests
 
 # ---- unmerge and teardown ----
 echo 2 >$k/run

@@ -22,6 +22,19 @@ console_has() { grep -qa "$2" "build/guest/$1.log" 2>/dev/null; }
 console_count() {
 	[ "$(grep -ac "$2" "build/guest/$1.log" 2>/dev/null)" -ge "$3" ]
 }
+# guests_sane NAME...: no guest's console shows the OOM killer, a panic,
+# an oops or a warning.  A guest that died would make the later checks on
+# its memory pass for nothing.  Prints what it found.
+guests_sane() {
+	local g found
+	for g; do
+		found=$(grep -aE 'Out of memory|Kernel panic|BUG:|Oops:|WARNING:' \
+			"build/guest/$g.log" 2>/dev/null | head -n 5)
+		[ -z "$found" ] && continue
+		echo "$found" | sed "s/^/# $g: /"
+		return 1
+	done
+}
 sysdom() { ls -d /sys/kernel/pvhv/domains/*-"$1" 2>/dev/null | head -n1; }
 gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
 # file_is FILE VALUE: FILE reads VALUE now

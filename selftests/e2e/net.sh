@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/e2e/lib.sh
 
-tap_plan 21
+tap_plan 22
 # The host may have no ping of its own: busybox's will do.
 command -v ping >/dev/null || ping() { busybox ping "$@"; }
 frames0=$(cat /sys/kernel/pvhv/frames)
@@ -133,6 +133,7 @@ check "two guests sending flat out each get 50% +- 10% ($share%)" \
 	test "$share" -ge 40 -a "$share" -le 60
 wait_for 60 eval 'console_has net1 "cmd 7: iperf" && console_has net2 "cmd 7: iperf"'
 grep -ah "cmd 7: iperf" build/guest/net1.log build/guest/net2.log | sed 's/^/# /'
+check "neither guest ran out of memory or crashed" guests_sane net1 net2
 
 # ---- teardown ----
 iperf3 -s -p 5203 -D -1
