@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "grant.h"
 #include "hypercall.h"
+#include "pt.h"
 
 #define PVHV_GNTTAB_MAX_ENTRIES	(PVHV_GNTTAB_MAX_FRAMES * PVHV_GRANTS_PER_FRAME)
 
@@ -107,7 +108,7 @@ static int grant_map_one(struct pvhv_gnttab *gt, struct pvhv_pin_batch *b,
 	atomic_long_inc(&pvhv_grants_mapped);
 	pvhv_domain_get(b->dom);
 	map->granter = b->dom;
-	map->writable = write;
+	map->gfn = gfn;
 	return 0;
 }
 
@@ -134,9 +135,25 @@ int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
 		pvhv_pin_batch_end(&b);
 	}
 	mutex_unlock(&gt->lock);
-	if (ret)
+	/*
+	 * A writable mapping must not reach a page table or the protected
+	 * IDT (a backend's writes would bypass validation), and keeps the
+	 * frame from becoming one.  Checked once the frames are pinned, and
+	 * before the caller can write through the mapping.
+	 */
+	if (ret) {
 		pvhv_grant_unmap_many(maps, i);
-	return ret;
+		return ret;
+	}
+	for (i = 0; write && i < n; i++) {
+		ret = pvhv_pt_get_granted_writable(granter, maps[i].gfn);
+		if (ret) {
+			pvhv_grant_unmap_many(maps, n);
+			return ret;
+		}
+		maps[i].writable = true;
+	}
+	return 0;
 }
 
 int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
@@ -174,6 +191,9 @@ void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (!maps[i].granter)
 			continue;
+		if (maps[i].writable)
+			pvhv_pt_put_granted_writable(maps[i].granter,
+						     maps[i].gfn);
 		pvhv_mem_unpin(&maps[i].pin);
 		pvhv_domain_put(maps[i].granter);
 		memset(&maps[i], 0, sizeof(maps[i]));
@@ -183,6 +203,50 @@ void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n)
 void pvhv_grant_unmap(struct pvhv_grant_map *map)
 {
 	pvhv_grant_unmap_many(map, 1);
+}
+
+/*
+ * The guest writes its table without telling pvhv, so this is a snapshot
+ * that ksm-hint takes each time its scan enters the file.  A frame granted
+ * since then may still be shared until the next one; it stays correct, as
+ * mapping a grant makes its frame private first (pvhv_mem_pin()).
+ */
+long pvhv_gnttab_mark_granted(struct pvhv_mem *mem)
+{
+	struct pvhv_gnttab *gt = gnttab_of(mem->dom);
+	struct pvhv_grant_entry *e;
+	struct pvhv_pin_batch b;
+	struct pvhv_mem *fmem;
+	struct inode *finode;
+	long n = 0;
+	pgoff_t idx;
+	u32 ref;
+
+	xa_destroy(&mem->granted);
+	if (!gt)
+		return 0;
+	mutex_lock(&gt->lock);
+	if (!gt->nr_entries || pvhv_pin_batch_begin(&b, mem->dom))
+		goto out;
+	for (ref = 0; ref < gt->nr_entries; ref++) {
+		e = gnttab_entry(gt, ref);
+		if (!(READ_ONCE(e->flags) & PVHV_GTF_PERMIT_ACCESS))
+			continue;
+		smp_rmb();		/* the guest writes flags last */
+		if (pvhv_pin_batch_frame(&b, READ_ONCE(e->gfn), &finode, &fmem,
+					 &idx) || fmem != mem)
+			continue;
+		if (xa_err(xa_store(&mem->granted, idx, xa_mk_value(1),
+				    GFP_KERNEL_ACCOUNT))) {
+			n = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	pvhv_pin_batch_end(&b);
+out:
+	mutex_unlock(&gt->lock);
+	return n;
 }
 
 /* ---- hypercalls ---- */

@@ -20,7 +20,8 @@ struct kvm;
 struct pvhv_grant_map {
 	struct pvhv_domain *granter;	/* holds a reference */
 	u32 ref;
-	bool writable;
+	u64 gfn;			/* the granter's frame */
+	bool writable;			/* counted by pvhv_pt_get_granted_writable() */
 	struct pvhv_frame_pin pin;	/* pin.page is the granted frame */
 };
 
@@ -28,8 +29,9 @@ struct pvhv_grant_map {
  * Map grant @ref of @granter for @grantee_id (PVHV_DOMID_HOST for a host
  * backend), writable if @write.  Sleeps.  Returns 0 or a negative PVHV_E*
  * code: -EINVAL (bad ref or entry), -EPERM (not granted to the grantee),
- * -EACCES (write to a read-only grant), -ENODEV (no grant table), or an
- * error of pvhv_domain_pin_gfn().
+ * -EACCES (write to a read-only grant, or to a frame that is a page
+ * table or the protected IDT), -ENODEV (no grant table), or an error of
+ * pvhv_domain_pin_gfn().
  */
 int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
 		   bool write, struct pvhv_grant_map *map);
@@ -45,6 +47,13 @@ void pvhv_grant_unmap(struct pvhv_grant_map *map);
 int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
 			bool write, struct pvhv_grant_map *maps, unsigned int n);
 void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n);
+
+/*
+ * ksm-hint leaves granted frames alone: mark in @mem->granted the frames
+ * of @mem that its domain grants now, and no others.  Sleeps.  The number
+ * marked, or -ENOMEM (the marks are incomplete).
+ */
+long pvhv_gnttab_mark_granted(struct pvhv_mem *mem);
 
 /* grant_gfn.c: grants mapped into a grantee's guest-physical space. */
 int pvhv_gfn_maps_init(void);

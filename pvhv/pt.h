@@ -54,6 +54,13 @@ struct pvhv_pt_dom {
 	 * writable level-1 entries map the (untyped) frame.
 	 */
 	struct xarray frames;
+	/*
+	 * gfn -> xa_mk_value(n): n > 0 writable grant mappings (a backend
+	 * or another domain) of the (untyped) frame.  Kept apart from the
+	 * guest's own entries because they outlive its kernel: teardown
+	 * leaves them to the unmaps.
+	 */
+	struct xarray granted;
 	/* vcpu_id -> xa_mk_value(gfn + 1): the pinned L4 it switched to */
 	struct xarray bases;
 	u64 tables;			/* typed frames */
@@ -90,6 +97,14 @@ struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom);
  */
 int pvhv_pt_get_type(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 		     u64 gfn, u8 type);
+/*
+ * A writable grant mapping of @dom's frame @gfn is made (grant.c, after
+ * the frame is pinned): -PVHV_EACCES if the frame is a table or the
+ * protected IDT, which then cannot become one until every such mapping
+ * is gone (put).  Sleeps; not under a pin batch (pt->lock comes first).
+ */
+int pvhv_pt_get_granted_writable(struct pvhv_domain *dom, u64 gfn);
+void pvhv_pt_put_granted_writable(struct pvhv_domain *dom, u64 gfn);
 /* Drop a reference taken by pvhv_pt_get_type(); the last one untypes. */
 void pvhv_pt_put_type(struct pvhv_pt_dom *pt, u64 gfn);
 struct pvhv_pt_frame *pvhv_pt_lookup(struct pvhv_pt_dom *pt, u64 gfn);

@@ -168,7 +168,7 @@ int pvhv_pt_get_type(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 		f->refs++;
 		return 0;
 	}
-	if (pt_writable(pt, gfn))
+	if (pt_writable(pt, gfn) || xa_load(&pt->granted, gfn))
 		return -PVHV_EACCES;	/* mapped writable somewhere */
 	if (pt->tables >= PVHV_PT_MAX_TABLES)
 		return -PVHV_ENOSPC;
@@ -277,6 +277,46 @@ int pvhv_pt_set_entry(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 	return 0;
 }
 
+/* ---- writable grant mappings ---- */
+
+int pvhv_pt_get_granted_writable(struct pvhv_domain *dom, u64 gfn)
+{
+	struct pvhv_pt_dom *pt = pvhv_pt_get(dom);
+	unsigned long n;
+	int ret = 0;
+
+	if (!pt)
+		return -PVHV_ENOMEM;
+	mutex_lock(&pt->lock);
+	if (pvhv_pt_lookup(pt, gfn)) {
+		ret = -PVHV_EACCES;
+	} else {
+		n = xa_to_value(xa_load(&pt->granted, gfn));
+		if (xa_err(xa_store(&pt->granted, gfn, xa_mk_value(n + 1),
+				    GFP_KERNEL_ACCOUNT)))
+			ret = -PVHV_ENOMEM;
+	}
+	mutex_unlock(&pt->lock);
+	return ret;
+}
+
+void pvhv_pt_put_granted_writable(struct pvhv_domain *dom, u64 gfn)
+{
+	/* Pairs with the cmpxchg_release() in pvhv_pt_get(). */
+	struct pvhv_pt_dom *pt = smp_load_acquire(&dom->pt);
+	unsigned long n;
+
+	if (WARN_ON_ONCE(!pt))
+		return;
+	mutex_lock(&pt->lock);
+	n = xa_to_value(xa_load(&pt->granted, gfn));
+	if (n > 1)
+		xa_store(&pt->granted, gfn, xa_mk_value(n - 1), GFP_KERNEL);
+	else if (!WARN_ON_ONCE(!n))
+		xa_erase(&pt->granted, gfn);
+	mutex_unlock(&pt->lock);
+}
+
 /* ---- per-domain state ---- */
 
 struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom)
@@ -292,6 +332,7 @@ struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom)
 	mutex_init(&pt->lock);
 	pt->dom = dom;
 	xa_init(&pt->frames);
+	xa_init(&pt->granted);
 	xa_init(&pt->bases);
 	old = cmpxchg_release(&dom->pt, NULL, pt);
 	if (old) {
@@ -454,6 +495,8 @@ void pvhv_pt_free(struct pvhv_domain *dom)
 	if (!pt)
 		return;
 	WARN_ON_ONCE(pt->tables || pt->kvm);
+	/* Empty: every grant mapping holds a reference to the domain. */
+	xa_destroy(&pt->granted);
 	dom->pt = NULL;
 	kfree(pt);
 }

@@ -3,7 +3,7 @@
  * Grant tables between two PV mini-guests: registration, grant copy in
  * both directions, grants mapped into the grantee's guest-physical space,
  * read-only grants, end of access, every validation error, pinned table
- * frames and teardown.
+ * frames, page tables never writable through a grant, and teardown.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <pvhv/pvhvfs.h>
 #include <pvhv/grant.h>
 #include <pvhv/balloon.h>
+#include <pvhv/mmu.h>
 
 #include "kselftest_harness.h"
 #include "lib/minivm.h"
@@ -365,6 +366,59 @@ TEST_F(pair, mapped_grant_is_not_ballooned)
 	EXPECT_EQ(1, ghc(self->b, PVHV_HC_MEM_DECREASE, LIST_GPA, 1, 0, 0));
 	EXPECT_EQ(1, ghc(self->a, PVHV_HC_MEM_POPULATE, LIST_GPA, 1, 0, 0));
 	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 7, 0, 0, 0));
+}
+
+/* A's mmuext operation @cmd on its frame at @gpa (ops at OPS_GPA). */
+static long mmuext(struct minivm *vm, uint32_t cmd, uint64_t gpa)
+{
+	struct pvhv_mmuext_op *op = minivm_hva(vm, OPS_GPA);
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = cmd;
+	op->arg = GFN(gpa);
+	return ghc(vm, PVHV_HC_MMUEXT_OP, OPS_GPA, 1, 0, 0);
+}
+
+/*
+ * A frame that is a page table is never also writable through a grant
+ * (Xen's type rule): B can neither copy into it nor map it, though it can
+ * read it.  Back to data, B maps it, and while B has it mapped A cannot
+ * make it a table again.
+ */
+TEST_F(pair, a_page_table_is_never_writable_through_a_grant)
+{
+	uint64_t *table = minivm_hva(self->a, SRC_GPA);
+	struct pvhv_gnttab_copy op = {
+		.src = { .ref_or_gfn = GFN(DST_GPA) },
+		.dst = { .ref_or_gfn = 3, .domid = self->ida },
+		.len = 8,
+		.flags = PVHV_GNTCOPY_DST_GREF,
+	};
+	int32_t st;
+
+	memset(table, 0, 4096);			/* an empty level-1 table */
+	grant(self->a, 3, self->idb, SRC_GPA, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_EQ(0, mmuext(self->a, PVHV_MMUEXT_PIN_L1_TABLE, SRC_GPA));
+
+	/* B's entry would map any frame of A's, writable. */
+	*(uint64_t *)minivm_hva(self->b, DST_GPA) = GPAGE(8) | 3;
+	EXPECT_EQ(1, copy1(self->b, &op, &st));
+	EXPECT_EQ(-PVHV_EACCES, st);
+	EXPECT_EQ(0, table[0]);
+	EXPECT_EQ(-PVHV_EACCES, map_gfn(self->b, self->ida, 3, MAP_GPA));
+	EXPECT_EQ(0, pvhv_sysfs_long("grants_mapped"));
+	op = read_op(self->ida, 3, 8);
+	EXPECT_EQ(0, copy1(self->b, &op, &st));
+	EXPECT_EQ(0, st);
+
+	EXPECT_EQ(0, mmuext(self->a, PVHV_MMUEXT_UNPIN_TABLE, SRC_GPA));
+	ASSERT_EQ(0, map_gfn(self->b, self->ida, 3, MAP_GPA));
+	EXPECT_EQ(-PVHV_EACCES,
+		  mmuext(self->a, PVHV_MMUEXT_PIN_L1_TABLE, SRC_GPA));
+	EXPECT_EQ(0, ghc(self->b, PVHV_HC_GNTTAB_UNMAP_GFN, MAP_GPA, 0, 0, 0));
+	EXPECT_EQ(0, mmuext(self->a, PVHV_MMUEXT_PIN_L1_TABLE, SRC_GPA));
+	EXPECT_EQ(0, mmuext(self->a, PVHV_MMUEXT_UNPIN_TABLE, SRC_GPA));
+	EXPECT_EQ(0, ghc(self->a, PVHV_HC_GNTTAB_END_ACCESS, 3, 0, 0, 0));
 }
 
 TEST_F(pair, map_gfn_validation)
