@@ -97,6 +97,7 @@ struct pvhv_ksm_stats {
 	atomic_long_t cow_reuses;	/* last sharer wrote: no copy */
 	atomic_long_t cow_failures;	/* no memory for a copy */
 	atomic_long_t unshared;		/* copies made for other reasons */
+	atomic_long_t granted_skipped;	/* granted frames passed over */
 };
 
 extern struct pvhv_ksm_stats pvhv_ksm_stats;

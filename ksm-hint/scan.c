@@ -32,6 +32,7 @@
 
 #include "../pvhv/domain.h"
 #include "../pvhv/frames.h"
+#include "../pvhv/grant.h"
 #include "ksm.h"
 
 struct pvhv_ksm_knobs pvhv_ksm_knobs = {
@@ -223,6 +224,31 @@ static void pvhv_ksm_scan_frame(struct page *page,
 	pvhv_ksm_try_hint(page, hash, zero);
 }
 
+/*
+ * The cursor enters a file: the frames its domain grants now are left
+ * alone, and any that a merge shared before they were granted are made
+ * private again.  Non-zero: skip the file this time (no memory).
+ */
+static int pvhv_ksm_enter_file(void)
+{
+	struct page *page;
+	unsigned long idx;
+	long n;
+	void *e;
+
+	n = pvhv_gnttab_mark_granted(cursor.mem);
+	if (n < 0)
+		return n;
+	atomic_long_add(n, &pvhv_ksm_stats.granted_skipped);
+	xa_for_each(&cursor.mem->granted, idx, e) {
+		/* A look without the lock, which unshare takes to check again. */
+		page = xa_load(&cursor.mem->p2m, idx);
+		if (page && pvhv_page_shared(page))
+			pvhv_mem_unshare(cursor.inode, cursor.mem, idx);
+	}
+	return 0;
+}
+
 /* Size the hint table for the memory there is now, at a full scan's start. */
 static void pvhv_ksm_full_scan_start(void)
 {
@@ -266,7 +292,8 @@ static void pvhv_ksm_scan_batch(void)
 					return;
 				continue;
 			}
-			if (!READ_ONCE(cursor.mem->dom->ksm_merge)) {
+			if (!READ_ONCE(cursor.mem->dom->ksm_merge) ||
+			    pvhv_ksm_enter_file()) {
 				pvhv_ksm_cursor_next_file();
 				continue;
 			}

@@ -177,6 +177,7 @@ KSM_COUNTER(cow_breaks, cow_breaks);
 KSM_COUNTER(cow_reuses, cow_reuses);
 KSM_COUNTER(cow_failures, cow_failures);
 KSM_COUNTER(unshared, unshared);
+KSM_COUNTER(granted_skipped, granted_skipped);
 KSM_STAT(zero_pages, atomic_long_read(&pvhv_ksm_stats.zero_sharing));
 KSM_STAT(hint_frames, pvhv_hints_used());
 KSM_STAT(hint_capacity, pvhv_hints_capacity());
@@ -210,6 +211,7 @@ static struct attribute *ksm_attrs[] = {
 	&cow_reuses_attr.attr,
 	&cow_failures_attr.attr,
 	&unshared_attr.attr,
+	&granted_skipped_attr.attr,
 	&metadata_bytes_attr.attr,
 	&scanner_pid_attr.attr,
 	NULL,

@@ -46,6 +46,7 @@ int pvhv_mem_init(struct pvhv_mem *mem, struct pvhv_domain *dom,
 	xa_init(&mem->pins);
 	xa_init(&mem->foreign);
 	xa_init(&mem->ballooned);
+	xa_init(&mem->granted);
 	atomic_long_set(&mem->frames, 0);
 	mem->dom = dom;
 	mem->inode = inode;
@@ -118,6 +119,7 @@ void pvhv_mem_destroy(struct pvhv_mem *mem)
 	xa_destroy(&mem->foreign);
 	pvhv_mem_forget_ballooned(mem, 0);
 	xa_destroy(&mem->ballooned);
+	xa_destroy(&mem->granted);
 	pvhv_frames_account(mem, -n);
 }
 

@@ -41,6 +41,12 @@ struct pvhv_mem {
 	struct xarray foreign;
 	/* pgoff -> xa_mk_value(1): handed back by the balloon (no page). */
 	struct xarray ballooned;
+	/*
+	 * pgoff -> xa_mk_value(1): granted by the domain's grant table when
+	 * ksm-hint last looked (pvhv_gnttab_mark_granted()); never shared.
+	 * The scanner's alone, under pvhv_ksm_scan_lock.
+	 */
+	struct xarray granted;
 };
 
 /*
@@ -137,8 +143,9 @@ long pvhv_frames_global(void);
  * pvhv_mem_get_next(): the registered memory file with the lowest id at or
  * above *@id, with an inode reference in *@inode; NULL if none.
  *
- * pvhv_mem_scan_get(): the first frame at or above *@idx that is present
- * and not held (pinned or foreign), with a page reference, its index in
+ * pvhv_mem_scan_get(): the first frame at or above *@idx that is present,
+ * not held (pinned or foreign) and not granted (@mem->granted), with a
+ * page reference, its index in
  * *@idx and, if it is shared, its shared frame with a reference in *@sf.
  * NULL at the end of the file.
  *

@@ -79,6 +79,12 @@ void pvhv_mem_put_own(struct pvhv_mem *mem, struct page *page)
 
 /* ---- scanning and merging ---- */
 
+/* Never shared: held (pinned, foreign) or granted at the scanner's last look. */
+static bool pvhv_mem_frame_unshareable(struct pvhv_mem *mem, pgoff_t idx)
+{
+	return pvhv_mem_frame_held(mem, idx) || xa_load(&mem->granted, idx);
+}
+
 struct page *pvhv_mem_scan_get(struct inode *inode, struct pvhv_mem *mem,
 			       pgoff_t *idx, struct pvhv_shared_frame **sf)
 {
@@ -88,7 +94,7 @@ struct page *pvhv_mem_scan_get(struct inode *inode, struct pvhv_mem *mem,
 	*sf = NULL;
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	xa_for_each_start(&mem->p2m, i, page, *idx) {
-		if (pvhv_mem_frame_held(mem, i))
+		if (pvhv_mem_frame_unshareable(mem, i))
 			continue;
 		get_page(page);
 		/* Valid while the frame is in the P2M, i.e. under the lock. */
@@ -112,7 +118,7 @@ static int pvhv_mem_frame_mergeable(struct pvhv_mem *mem, pgoff_t idx,
 {
 	if (xa_load(&mem->p2m, idx) != page || pvhv_page_shared(page))
 		return -EAGAIN;
-	if (pvhv_mem_frame_held(mem, idx))
+	if (pvhv_mem_frame_unshareable(mem, idx))
 		return -EBUSY;
 	return 0;
 }

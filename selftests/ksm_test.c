@@ -3,7 +3,8 @@
  * ksm-hint: identical frames of two mini-guests merge into one host page
  * and read back; writes (plain, AVX, from the host) get private copies;
  * all-zero frames share one page; a forced hash collision and a stale hint
- * never merge; pinned frames are left alone; a failed copy on write; the
+ * never merge; pinned and granted frames are left alone; a failed copy on
+ * write; the
  * per-domain switch; teardown of domains that hold shared frames; and
  * scanner knob changes while a guest runs.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <pvhv/pvhv.h>
+#include <pvhv/grant.h>
 #include <pvhv/event.h>
 
 #include "kselftest_harness.h"
@@ -311,6 +313,58 @@ TEST_F(pair, pinned_frames_are_left_alone)
 	EXPECT_NE(0, gdo(a, G_READ, word, 0, 0) & (1ULL << (pa % 64)));
 	for (i = 0; i < PVHV_EVTCHN_WORDS; i++)
 		EXPECT_EQ(0, gdo(b, G_READ, page + 8 * i, 0, 0));
+}
+
+#define GT_LIST		10		/* A's gnttab_setup frame list */
+#define GT_TABLE	11		/* A's grant table */
+
+/* A grants its frame at @gpa to domain @domid in entry @ref, or ends it (0). */
+static void grant(struct minivm *a, int ref, long domid, uint64_t gpa,
+		  uint16_t flags)
+{
+	struct pvhv_grant_entry *e = minivm_hva(a, GPAGE(GT_TABLE));
+
+	e[ref].gfn = gpa >> 12;
+	e[ref].domid = domid;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e[ref].flags = flags;
+}
+
+/*
+ * Frames a domain grants are never shared: they are I/O buffers a backend
+ * may map at any time.  A granted frame stays private while the same data
+ * elsewhere merges; a shared frame that gets granted gets its own page
+ * back at the next scan; once the grants end, both merge again.
+ */
+TEST_F(pair, granted_frames_are_left_alone)
+{
+	struct minivm *a = self->a, *b = self->b;
+	uint64_t f0 = GPAGE(DATA), f1 = GPAGE(DATA + 1);
+	long skipped = ksm("granted_skipped");
+	long idb = ghc(b, PVHV_HC_DOMID, 0, 0, 0, 0);
+
+	*(uint64_t *)minivm_hva(a, GPAGE(GT_LIST)) = GPAGE(GT_TABLE) >> 12;
+	ASSERT_EQ(PVHV_GRANTS_PER_FRAME,
+		  ghc(a, PVHV_HC_GNTTAB_SETUP, GPAGE(GT_LIST), 1, 0, 0));
+	ASSERT_EQ(0, gdo(a, G_FILL, GPAGE(DATA), self->val, N));
+	ASSERT_EQ(0, gdo(b, G_FILL, GPAGE(DATA), self->val, N));
+	grant(a, 0, idb, f0, PVHV_GTF_PERMIT_ACCESS);
+	ASSERT_TRUE(scans(2));
+	EXPECT_NE(pfn(a, f0), pfn(b, f0));
+	EXPECT_EQ(pfn(a, f1), pfn(b, f1));
+	EXPECT_LT(skipped, ksm("granted_skipped"));
+
+	grant(a, 1, idb, f1, PVHV_GTF_PERMIT_ACCESS | PVHV_GTF_READONLY);
+	ASSERT_TRUE(scans(2));
+	EXPECT_NE(pfn(a, f1), pfn(b, f1));
+	EXPECT_EQ(0, gdo(a, G_CHECK, GPAGE(DATA), self->val, N));
+	EXPECT_EQ(0, gdo(b, G_CHECK, GPAGE(DATA), self->val, N));
+
+	grant(a, 0, 0, 0, 0);
+	grant(a, 1, 0, 0, 0);
+	ASSERT_TRUE(scans(2));
+	EXPECT_EQ(pfn(a, f0), pfn(b, f0));
+	EXPECT_EQ(pfn(a, f1), pfn(b, f1));
 }
 
 /* No memory for a copy: the write fails (KVM_RUN: EFAULT), nothing else. */
