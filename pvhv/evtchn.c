@@ -37,8 +37,11 @@ struct pvhv_evtchn {
 	struct kvm_vcpu *vcpu;		/* upcall target */
 	u8 vector;			/* upcall vector, 0: none */
 	unsigned int open;		/* ports not FREE */
-	/* Sends, events raised here, raised while masked, upcalls raised. */
-	u64 sent, raised, masked, upcalls;
+	/*
+	 * Sends, events raised here, raised while masked, upcalls raised,
+	 * upcalls held back by the guest's upcall_mask.
+	 */
+	u64 sent, raised, masked, upcalls, upcalls_masked;
 	struct pvhv_evtchn_port port[PVHV_EVTCHN_PORTS];
 };
 
@@ -153,6 +156,11 @@ static void evtchn_raise_locked(struct pvhv_evtchn *ev, u32 port)
 	}
 	if (xchg(&si->upcall_pending, 1))
 		return;			/* an upcall is already on its way */
+	/* xchg() is a full barrier: upcall_mask is read after it. */
+	if (READ_ONCE(si->upcall_mask)) {
+		ev->upcalls_masked++;	/* the guest looks when it unmasks */
+		return;
+	}
 	ev->upcalls++;
 	if (ev->vector && ev->vcpu)
 		kvm_apic_send_ipi(ev->vcpu->arch.apic, APIC_DEST_SELF |
@@ -571,6 +579,7 @@ EVTCHN_ATTR(sent, READ_ONCE(ev->sent));
 EVTCHN_ATTR(raised, READ_ONCE(ev->raised));
 EVTCHN_ATTR(masked, READ_ONCE(ev->masked));
 EVTCHN_ATTR(upcalls, READ_ONCE(ev->upcalls));
+EVTCHN_ATTR(upcalls_masked, READ_ONCE(ev->upcalls_masked));
 EVTCHN_ATTR(vector, READ_ONCE(ev->vector));
 
 static struct attribute *pvhv_evtchn_attrs[] = {
@@ -579,6 +588,7 @@ static struct attribute *pvhv_evtchn_attrs[] = {
 	&evtchn_raised_attr.attr,
 	&evtchn_masked_attr.attr,
 	&evtchn_upcalls_attr.attr,
+	&evtchn_upcalls_masked_attr.attr,
 	&evtchn_vector_attr.attr,
 	NULL,
 };

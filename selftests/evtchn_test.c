@@ -2,7 +2,7 @@
 /*
  * Event channels between two PV mini-guests: binding, sending, masking
  * without hypercalls, closing, every validation error, upcalls as real
- * interrupts, and teardown.
+ * interrupts, the upcall mask, and teardown.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -324,6 +324,52 @@ TEST(upcall_is_an_interrupt)
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(2, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(2, ev_stat(vm, "upcalls"));
+	minivm_destroy(vm);
+}
+
+/*
+ * upcall_mask: the guest cannot be interrupted now.  Events still set
+ * their pending bits and upcall_pending, but no interrupt comes; the
+ * guest, unmasking, finds upcall_pending and handles them itself.
+ */
+TEST(upcall_mask_holds_the_interrupt)
+{
+	struct minivm *vm;
+	long p1, p2, id;
+
+	NEED_PVHV();
+	vm = new_vm("M", true);
+	ASSERT_NE(NULL, vm);
+	id = ghc(vm, PVHV_HC_DOMID, 0, 0, 0, 0);
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, VECTOR, 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_STI, 0, 0, 0));
+	p1 = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, id, 0, 0, 0);
+	ASSERT_LT(0, p1);
+	p2 = ghc(vm, PVHV_HC_EVTCHN_BIND_INTERDOMAIN, id, p1, 0, 0);
+	ASSERT_LT(0, p2);
+
+	shared(vm)->upcall_mask = 1;
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	EXPECT_EQ(0, minivm_irq_count(vm, VECTOR));
+	EXPECT_EQ(1, pending(vm, p1));
+	EXPECT_EQ(1, shared(vm)->upcall_pending);
+	EXPECT_EQ(0, ev_stat(vm, "upcalls"));
+	EXPECT_EQ(1, ev_stat(vm, "upcalls_masked"));
+
+	/* Unmasked: the guest sees upcall_pending and handles the event. */
+	shared(vm)->upcall_mask = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ASSERT_EQ(1, shared(vm)->upcall_pending);
+	shared(vm)->upcall_pending = 0;
+	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
+
+	/* The next event interrupts again. */
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
+	EXPECT_EQ(1, ev_stat(vm, "upcalls"));
+	EXPECT_EQ(1, ev_stat(vm, "upcalls_masked"));
 	minivm_destroy(vm);
 }
 

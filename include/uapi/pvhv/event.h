@@ -14,7 +14,12 @@
  *    the pending bit of every unmasked port that has one;
  *  - masks and unmasks by writing the mask bit itself, with no hypercall;
  *    after clearing a mask bit it must test the pending bit, since an event
- *    that arrived while masked raised no upcall.
+ *    that arrived while masked raised no upcall;
+ *  - says whether it may be interrupted at all with upcall_mask (Xen's
+ *    evtchn_upcall_mask): while it is set, pvhv still sets pending bits
+ *    and upcall_pending but sends no interrupt.  After clearing it, with
+ *    a full barrier (mfence) in between, the guest reads upcall_pending
+ *    and, if set, runs its handler itself.
  * Each event is therefore seen exactly once by whoever clears its pending
  * bit: none is lost while masked and none is delivered twice.
  */
@@ -31,7 +36,9 @@ struct pvhv_shared_info {
 	__u64 evtchn_mask[PVHV_EVTCHN_WORDS];
 	/* Set by pvhv with an upcall, cleared by the guest's handler. */
 	__u8 upcall_pending;
-	__u8 pad[7];
+	/* Set by the guest: no upcall interrupt now (pvhv only reads it). */
+	__u8 upcall_mask;
+	__u8 pad[6];
 };
 
 /* Port states, as returned by PVHV_HC_EVTCHN_STATUS. */

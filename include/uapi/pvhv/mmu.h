@@ -160,8 +160,9 @@ struct pvhv_trap_table {
  * vector (32-255), whose gate in the protected IDT is set to address
  * (checked as a trap handler, DPL 0, interrupt gate), as if
  * evtchn_setup had been given this vector.  Needs a trap table.  The
- * guest masks upcalls with the pending and mask bits of its shared page,
- * as without a trap table.  Returns 0.
+ * guest says when it may be interrupted with upcall_mask in its shared
+ * page, and masks single ports with their mask bits, as without a trap
+ * table (include/uapi/pvhv/event.h).  Returns 0.
  */
 
 #endif /* _UAPI_PVHV_MMU_H */
