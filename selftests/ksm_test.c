@@ -3,8 +3,8 @@
  * ksm-hint: identical frames of two mini-guests merge into one host page
  * and read back; writes (plain, AVX, from the host) get private copies;
  * all-zero frames share one page; a forced hash collision and a stale hint
- * never merge; pinned and granted frames are left alone; a failed copy on
- * write; the
+ * never merge; pinned, granted and page-table frames are left alone; a
+ * ballooned-out frame leaves sharing; a failed copy on write; the
  * per-domain switch; teardown of domains that hold shared frames; and
  * scanner knob changes while a guest runs.
  */
@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <pvhv/pvhv.h>
 #include <pvhv/grant.h>
+#include <pvhv/mmu.h>
 #include <pvhv/event.h>
 
 #include "kselftest_harness.h"
@@ -365,6 +366,50 @@ TEST_F(pair, granted_frames_are_left_alone)
 	ASSERT_TRUE(scans(2));
 	EXPECT_EQ(pfn(a, f0), pfn(b, f0));
 	EXPECT_EQ(pfn(a, f1), pfn(b, f1));
+}
+
+#define OP_GPA		GPAGE(12)	/* an mmuext op, a balloon list */
+
+/*
+ * A page-table frame is never merged (pvhv sets bits in it and keeps a
+ * shadow of it): pinning a shared zero frame as a table gives it its own
+ * page, and scans leave it so.  A shared frame the guest balloons out
+ * leaves the shared frame; the other guest keeps its data.
+ */
+TEST_F(pair, tables_and_ballooned_frames_leave_sharing)
+{
+	struct minivm *a = self->a, *b = self->b;
+	struct pvhv_mmuext_op *op = minivm_hva(a, OP_GPA);
+	uint64_t t = GPAGE(DATA + N), f = GPAGE(DATA + 1);
+	long sharing;
+
+	ASSERT_EQ(0, gdo(a, G_READ, t, 0, 0));
+	ASSERT_EQ(0, gdo(b, G_READ, t, 0, 0));
+	fill_both_and_merge(_metadata, self);
+	ASSERT_EQ(pfn(a, t), pfn(b, t));
+
+	op->cmd = PVHV_MMUEXT_PIN_L1_TABLE;
+	op->pad = 0;
+	op->arg = t >> 12;
+	ASSERT_EQ(0, ghc(a, PVHV_HC_MMUEXT_OP, OP_GPA, 1, 0, 0));
+	EXPECT_EQ(PVHV_FRAME_L1,
+		  PVHV_FRAME_INFO_TYPE(ghc(a, PVHV_HC_FRAME_INFO, t >> 12, 0, 0, 0)));
+	EXPECT_NE(pfn(a, t), pfn(b, t));
+	ASSERT_TRUE(scans(2));
+	ASSERT_EQ(0, ksm_set("run", 0));
+	EXPECT_NE(pfn(a, t), pfn(b, t));
+
+	ASSERT_EQ(pfn(a, f), pfn(b, f));
+	/* The scanner is stopped; commands get their own pages first. */
+	ASSERT_EQ(0, gdo(a, G_READ, GPAGE(0), 0, 0));
+	ASSERT_EQ(0, gdo(b, G_READ, GPAGE(0), 0, 0));
+	sharing = ksm("pages_sharing");
+	*(uint64_t *)minivm_hva(a, OP_GPA) = f >> 12;
+	ASSERT_EQ(1, ghc(a, PVHV_HC_MEM_DECREASE, OP_GPA, 1, 0, 0));
+	EXPECT_EQ(sharing - 1, ksm("pages_sharing"));
+	EXPECT_EQ(0, gdo(b, G_CHECK, f, self->val + 1, 1));
+	ASSERT_EQ(1, ghc(a, PVHV_HC_MEM_POPULATE, OP_GPA, 1, 0, 0));
+	EXPECT_EQ(0, gdo(a, G_READ, f, 0, 0));
 }
 
 /* No memory for a copy: the write fails (KVM_RUN: EFAULT), nothing else. */
