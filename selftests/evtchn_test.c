@@ -284,47 +284,63 @@ TEST(not_set_up)
 	minivm_destroy(vm);
 }
 
-/* With KVM's local APIC the upcall is a real interrupt in the guest. */
-TEST(upcall_is_an_interrupt)
-{
+/*
+ * A domain with KVM's local APIC, its upcall vector, interrupts on, and a
+ * loopback channel: the domain offers port p1 to itself and binds p2.
+ */
+FIXTURE(upcall) {
 	struct minivm *vm;
-	long p1, p2, id;
+	long p1, p2;
+};
 
-	NEED_PVHV();
-	vm = new_vm("I", true);
-	ASSERT_NE(NULL, vm);
-	id = ghc(vm, PVHV_HC_DOMID, 0, 0, 0, 0);
-	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, VECTOR, 0, 0));
-	EXPECT_EQ(VECTOR, ev_stat(vm, "vector"));
-	ASSERT_EQ(0, gdo(vm, G_STI, 0, 0, 0));
+FIXTURE_SETUP(upcall)
+{
+	long id;
 
-	/* A loopback channel: the domain offers a port to itself. */
-	p1 = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, id, 0, 0, 0);
-	ASSERT_LT(0, p1);
-	p2 = ghc(vm, PVHV_HC_EVTCHN_BIND_INTERDOMAIN, id, p1, 0, 0);
-	ASSERT_LT(0, p2);
-	EXPECT_EQ(0, minivm_irq_count(vm, VECTOR));
+	NEED_PVHV_SETUP();
+	self->vm = new_vm("I", true);
+	ASSERT_NE(NULL, self->vm);
+	id = ghc(self->vm, PVHV_HC_DOMID, 0, 0, 0, 0);
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, VECTOR, 0, 0));
+	EXPECT_EQ(VECTOR, ev_stat(self->vm, "vector"));
+	ASSERT_EQ(0, gdo(self->vm, G_STI, 0, 0, 0));
+	self->p1 = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, id, 0, 0, 0);
+	ASSERT_LT(0, self->p1);
+	self->p2 = ghc(self->vm, PVHV_HC_EVTCHN_BIND_INTERDOMAIN, id, self->p1,
+		       0, 0);
+	ASSERT_LT(0, self->p2);
+	EXPECT_EQ(0, minivm_irq_count(self->vm, VECTOR));
+}
 
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+FIXTURE_TEARDOWN(upcall)
+{
+	minivm_destroy(self->vm);
+}
+
+/* The upcall is a real interrupt in the guest. */
+TEST_F(upcall, is_an_interrupt)
+{
+	struct minivm *vm = self->vm;
+
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
 	/* The interrupt is taken on the way back into the guest. */
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
-	EXPECT_EQ(1, pending(vm, p1));
+	EXPECT_EQ(1, pending(vm, self->p1));
 
 	/* Not acknowledged (upcall_pending still set): no second interrupt. */
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p1, 0, 0, 0));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p1, 0, 0, 0));
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
-	EXPECT_EQ(1, pending(vm, p2));
+	EXPECT_EQ(1, pending(vm, self->p2));
 
 	/* The guest's handler clears upcall_pending and the bits it handled. */
 	shared(vm)->upcall_pending = 0;
 	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(2, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(2, ev_stat(vm, "upcalls"));
-	minivm_destroy(vm);
 }
 
 /*
@@ -332,27 +348,15 @@ TEST(upcall_is_an_interrupt)
  * their pending bits and upcall_pending, but no interrupt comes; the
  * guest, unmasking, finds upcall_pending and handles them itself.
  */
-TEST(upcall_mask_holds_the_interrupt)
+TEST_F(upcall, mask_holds_the_interrupt)
 {
-	struct minivm *vm;
-	long p1, p2, id;
-
-	NEED_PVHV();
-	vm = new_vm("M", true);
-	ASSERT_NE(NULL, vm);
-	id = ghc(vm, PVHV_HC_DOMID, 0, 0, 0, 0);
-	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, VECTOR, 0, 0));
-	ASSERT_EQ(0, gdo(vm, G_STI, 0, 0, 0));
-	p1 = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, id, 0, 0, 0);
-	ASSERT_LT(0, p1);
-	p2 = ghc(vm, PVHV_HC_EVTCHN_BIND_INTERDOMAIN, id, p1, 0, 0);
-	ASSERT_LT(0, p2);
+	struct minivm *vm = self->vm;
 
 	shared(vm)->upcall_mask = 1;
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(0, minivm_irq_count(vm, VECTOR));
-	EXPECT_EQ(1, pending(vm, p1));
+	EXPECT_EQ(1, pending(vm, self->p1));
 	EXPECT_EQ(1, shared(vm)->upcall_pending);
 	EXPECT_EQ(0, ev_stat(vm, "upcalls"));
 	EXPECT_EQ(1, ev_stat(vm, "upcalls_masked"));
@@ -365,12 +369,11 @@ TEST(upcall_mask_holds_the_interrupt)
 	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
 
 	/* The next event interrupts again. */
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
 	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(1, ev_stat(vm, "upcalls"));
 	EXPECT_EQ(1, ev_stat(vm, "upcalls_masked"));
-	minivm_destroy(vm);
 }
 
 /* Destroying the VMs closes every port and unpins every frame. */
