@@ -317,28 +317,37 @@ FIXTURE_TEARDOWN(upcall)
 	minivm_destroy(self->vm);
 }
 
+/* The guest's upcall handler: clear upcall_pending and every pending bit. */
+static void ack_upcall(struct minivm *vm)
+{
+	shared(vm)->upcall_pending = 0;
+	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
+}
+
+/* Send on @port; an interrupt is taken on the way back into the guest. */
+static long send_and_enter(struct minivm *vm, long port)
+{
+	long ret = ghc(vm, PVHV_HC_EVTCHN_SEND, port, 0, 0, 0);
+
+	return ret ?: gdo(vm, G_WRITE, GPAGE(1), 0, 0);
+}
+
 /* The upcall is a real interrupt in the guest. */
 TEST_F(upcall, is_an_interrupt)
 {
 	struct minivm *vm = self->vm;
 
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
-	/* The interrupt is taken on the way back into the guest. */
-	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	ASSERT_EQ(0, send_and_enter(vm, self->p2));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(1, pending(vm, self->p1));
 
 	/* Not acknowledged (upcall_pending still set): no second interrupt. */
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p1, 0, 0, 0));
-	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	ASSERT_EQ(0, send_and_enter(vm, self->p1));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(1, pending(vm, self->p2));
 
-	/* The guest's handler clears upcall_pending and the bits it handled. */
-	shared(vm)->upcall_pending = 0;
-	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
-	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	ack_upcall(vm);
+	ASSERT_EQ(0, send_and_enter(vm, self->p2));
 	EXPECT_EQ(2, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(2, ev_stat(vm, "upcalls"));
 }
@@ -353,8 +362,7 @@ TEST_F(upcall, mask_holds_the_interrupt)
 	struct minivm *vm = self->vm;
 
 	shared(vm)->upcall_mask = 1;
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
-	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	ASSERT_EQ(0, send_and_enter(vm, self->p2));
 	EXPECT_EQ(0, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(1, pending(vm, self->p1));
 	EXPECT_EQ(1, shared(vm)->upcall_pending);
@@ -365,12 +373,10 @@ TEST_F(upcall, mask_holds_the_interrupt)
 	shared(vm)->upcall_mask = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ASSERT_EQ(1, shared(vm)->upcall_pending);
-	shared(vm)->upcall_pending = 0;
-	memset(shared(vm)->evtchn_pending, 0, sizeof(shared(vm)->evtchn_pending));
+	ack_upcall(vm);
 
 	/* The next event interrupts again. */
-	EXPECT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, self->p2, 0, 0, 0));
-	ASSERT_EQ(0, gdo(vm, G_WRITE, GPAGE(1), 0, 0));
+	ASSERT_EQ(0, send_and_enter(vm, self->p2));
 	EXPECT_EQ(1, minivm_irq_count(vm, VECTOR));
 	EXPECT_EQ(1, ev_stat(vm, "upcalls"));
 	EXPECT_EQ(1, ev_stat(vm, "upcalls_masked"));

@@ -5,7 +5,7 @@
  * switches to it, installs a trap table and runs a user-mode loop of
  * system calls (INT 0x80) with no VM exit; every trap-table validation
  * error; a guest write to the protected IDT undone with a #GP; the event
- * callback.
+ * callback, run through the protected IDT and held back by upcall_mask.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <pvhv/pvhv.h>
+#include <pvhv/event.h>
 #include <pvhv/mmu.h>
 
 #include "kselftest_harness.h"
@@ -286,6 +287,46 @@ TEST_F(traps, the_event_callback_goes_in_the_idt)
 	EXPECT_EQ(0, idt[2 * 0x40]);
 	EXPECT_EQ(0, ghc(vm, PVHV_HC_SET_CALLBACK, h, 0x40, 0, 0));
 	EXPECT_EQ(0x8eULL, (idt[2 * 0x40] >> 40) & 0xff);
+}
+
+/*
+ * An event arrives through the callback's gate of the protected IDT, and
+ * not while the guest's upcall_mask says it may not be interrupted.
+ */
+TEST_F(traps, an_event_runs_the_callback)
+{
+	struct minivm *vm = self->vm;
+	volatile uint64_t *calls = minivm_hva(vm, (uintptr_t)&pk_syscalls);
+	struct pvhv_shared_info *si = minivm_hva(vm, SHARED_GPA);
+	long id, p1, p2;
+	uint64_t n0;
+
+	ASSERT_EQ(0, set_traps(vm));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SETUP, SHARED_GPA, 0x30, 0, 0));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_SET_CALLBACK, (uint64_t)pk_int80, 0x40, 0, 0));
+	id = ghc(vm, PVHV_HC_DOMID, 0, 0, 0, 0);
+	p1 = ghc(vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND, id, 0, 0, 0);
+	ASSERT_LT(0, p1);
+	p2 = ghc(vm, PVHV_HC_EVTCHN_BIND_INTERDOMAIN, id, p1, 0, 0);
+	ASSERT_LT(0, p2);
+	/* From here on the guest runs on pvhv's IDT, interrupts on. */
+	ASSERT_EQ(0, gdo(vm, G_LIDT, GPAGE(PK_IDT), 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_STI, 0, 0, 0));
+	n0 = *calls;
+
+	si->upcall_mask = 1;
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_READ, GPAGE(1), 0, 0));
+	EXPECT_EQ(n0, *calls);
+	EXPECT_EQ(1, si->upcall_pending);
+
+	/* Unmasked, the guest sees upcall_pending; the next event interrupts. */
+	si->upcall_mask = 0;
+	si->upcall_pending = 0;
+	memset(si->evtchn_pending, 0, sizeof(si->evtchn_pending));
+	ASSERT_EQ(0, ghc(vm, PVHV_HC_EVTCHN_SEND, p2, 0, 0, 0));
+	ASSERT_EQ(0, gdo(vm, G_READ, GPAGE(1), 0, 0));
+	EXPECT_EQ(n0 + 1, *calls);
 }
 
 TEST_HARNESS_MAIN

@@ -20,6 +20,7 @@ enum gcmd_op {
 	G_HAMMER,	/* *gpa = 1..n, each read back: result 0 or the i lost */
 	G_HCALL,	/* result = hypercall val(a[0], a[1], a[2], a[3]) */
 	G_STI,		/* enable the x2APIC and interrupts (minivm irqchip) */
+	G_LIDT,		/* load the one-page IDT at gpa */
 };
 
 struct gcmd {
@@ -80,6 +81,13 @@ static inline void guest_cmd_loop(uint64_t cmd_gpa)
 		case G_STI:
 			guest_enable_interrupts();
 			break;
+		case G_LIDT: {
+			struct { uint16_t limit; uint64_t base; }
+				__attribute__((packed)) idtr = { 4095, c->gpa };
+
+			__asm__ volatile("lidt %0" : : "m"(idtr));
+			break;
+		}
 		case G_HAMMER:
 			for (i = 1; i <= c->n; i++) {
 				*(volatile uint64_t *)c->gpa = i;
