@@ -140,5 +140,4 @@ check "virsh destroy removes both domains" \
 check "every frame is back (frames = $frames0)" \
 	wait_for 20 file_is /sys/kernel/pvhv/frames "$frames0"
 check "no ballooned frame, port or pinned frame is left" wait_for 20 released
-echo "# $((n - fail)) passed, $fail failed"
-exit $((fail > 0))
+finish idle1 busy1
