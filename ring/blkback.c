@@ -8,7 +8,9 @@
  * blkif.h).  One kernel thread per connected disk consumes the ring and
  * hands each request to a work item, so that several requests are in
  * flight; each work item maps the request's grants, does the I/O straight
- * to or from the guest's pages, unmaps them and answers.
+ * to or from the guest's pages, unmaps them and answers.  When the ring
+ * runs empty the thread polls it for a while before it asks for a kick
+ * (see vbd_poll()).
  *
  * Nothing in the ring is trusted: requests are copied out of their slot
  * before they are looked at, a producer index that claims more than the
@@ -23,6 +25,7 @@
 #include <linux/bvec.h>
 #include <linux/falloc.h>
 #include <linux/kthread.h>
+#include <linux/sched/clock.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
 #include <linux/vmalloc.h>
@@ -59,8 +62,10 @@ struct pvhv_vbd {
 	wait_queue_head_t kick_wq;
 	bool kicked;
 	atomic_t in_flight;
+	u64 poll_ns;			/* the thread's polling window */
 
 	atomic64_t requests, errors, read_bytes, write_bytes, flushes, discards;
+	atomic64_t polled;		/* requests found by polling */
 };
 
 struct pvhv_vbd_dom {
@@ -73,6 +78,18 @@ struct pvhv_vbd_dom {
  * whatever the ring size.  More would only wait for a worker anyway.
  */
 #define VBD_MAX_IN_FLIGHT	64
+
+/*
+ * Polling: a guest kick is a VM exit, and waking the thread for it costs a
+ * context switch.  So when the ring runs empty, the thread keeps looking at
+ * it for up to poll_ns before it re-arms req_event and sleeps.  The window
+ * adapts as KVM's halt polling does: it doubles (from VBD_POLL_START_NS, up
+ * to block/poll_max_us) while the guest's next request comes within the
+ * most, and halves when it does not, so a disk that is idle stops polling.
+ */
+#define VBD_POLL_START_NS	(10 * NSEC_PER_USEC)
+#define VBD_POLL_MAX_US_LIMIT	10000
+static unsigned int vbd_poll_max_us = 200;
 
 /* One request on its way through a work item. */
 struct pvhv_vbd_io {
@@ -267,6 +284,42 @@ static void vbd_io_work(struct work_struct *work)
 		vbd_kick(vbd);
 }
 
+/*
+ * Look at the ring for up to vbd->poll_ns: true if the guest pushed a
+ * request.  Only the index is read here; vbd_pending() checks it.  The
+ * time comes from local_clock(), as cheap as the CPU's cycle counter:
+ * the clocksource behind ktime_get_ns() may be a device register (the
+ * HPET, where the TSC is unstable), and reading it in a loop costs the
+ * other CPUs.  It is CPU-local, which is precise enough for a window.
+ */
+static bool vbd_poll(struct pvhv_vbd *vbd)
+{
+	u64 start = local_clock(), now = start;
+
+	while (now - start < vbd->poll_ns && now >= start &&
+	       !kthread_should_stop()) {
+		if (READ_ONCE(vbd->back.sring->hdr.req_prod) !=
+		    vbd->back.req_cons)
+			return true;
+		cond_resched();
+		cpu_relax();
+		now = local_clock();
+	}
+	return false;
+}
+
+/* Adapt the window to the last gap between requests, @idle_ns. */
+static void vbd_poll_adapt(struct pvhv_vbd *vbd, u64 idle_ns)
+{
+	u64 max = (u64)READ_ONCE(vbd_poll_max_us) * NSEC_PER_USEC;
+
+	if (idle_ns > max)
+		vbd->poll_ns /= 2;
+	else if (idle_ns > vbd->poll_ns)
+		vbd->poll_ns = max(vbd->poll_ns * 2, VBD_POLL_START_NS);
+	vbd->poll_ns = min(vbd->poll_ns, max);
+}
+
 /* Requests waiting in the ring, or -1 for a hostile producer index. */
 static s64 vbd_pending(struct pvhv_vbd *vbd, bool final)
 {
@@ -313,6 +366,7 @@ static int vbd_thread(void *arg)
 {
 	struct pvhv_vbd *vbd = arg;
 	struct pvhv_vbd_io *io;
+	u64 idle_since = 0;	/* when the ring ran empty, if it did */
 	s64 n = 0;
 
 	while (!kthread_should_stop()) {
@@ -325,10 +379,21 @@ static int vbd_thread(void *arg)
 			if (atomic_read(&vbd->in_flight) >= VBD_MAX_IN_FLIGHT)
 				break;
 			n = vbd_pending(vbd, false);
+			if (n == 0 && !idle_since) {
+				idle_since = ktime_get_ns();
+				if (vbd_poll(vbd)) {
+					atomic64_inc(&vbd->polled);
+					continue;
+				}
+			}
 			if (n == 0)
 				n = vbd_pending(vbd, true);
 			if (n <= 0)
 				break;
+			if (idle_since) {
+				vbd_poll_adapt(vbd, ktime_get_ns() - idle_since);
+				idle_since = 0;
+			}
 			io = vbd_take_request(vbd);
 			if (!io) {
 				/* Answered once memory is back. */
@@ -557,6 +622,7 @@ VBD_ATTR(read_bytes, atomic64_read(&vbd->read_bytes));
 VBD_ATTR(write_bytes, atomic64_read(&vbd->write_bytes));
 VBD_ATTR(flushes, atomic64_read(&vbd->flushes));
 VBD_ATTR(discards, atomic64_read(&vbd->discards));
+VBD_ATTR(polled, atomic64_read(&vbd->polled));
 static struct kobj_attribute vbd_backing_attr = __ATTR_RO(backing);
 static struct kobj_attribute vbd_state_attr = __ATTR_RO(state);
 
@@ -573,6 +639,7 @@ static struct attribute *pvhv_vbd_attrs[] = {
 	&vbd_write_bytes_attr.attr,
 	&vbd_flushes_attr.attr,
 	&vbd_discards_attr.attr,
+	&vbd_polled_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pvhv_vbd);
@@ -743,12 +810,35 @@ static ssize_t connected_show(struct kobject *kobj, struct kobj_attribute *a,
 	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vbd_connected));
 }
 
+static ssize_t poll_max_us_show(struct kobject *kobj,
+				struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vbd_poll_max_us));
+}
+
+static ssize_t poll_max_us_store(struct kobject *kobj,
+				 struct kobj_attribute *a, const char *buf,
+				 size_t count)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 10, &v);
+
+	if (ret)
+		return ret;
+	if (v > VBD_POLL_MAX_US_LIMIT)
+		return -ERANGE;
+	WRITE_ONCE(vbd_poll_max_us, v);
+	return count;
+}
+
 static struct kobj_attribute vbd_attached_attr = __ATTR_RO(attached);
+static struct kobj_attribute vbd_poll_max_us_attr = __ATTR_RW(poll_max_us);
 static struct kobj_attribute vbd_connected_attr = __ATTR_RO(connected);
 
 static struct attribute *pvhv_block_global_attrs[] = {
 	&vbd_attached_attr.attr,
 	&vbd_connected_attr.attr,
+	&vbd_poll_max_us_attr.attr,
 	NULL,
 };
 
