@@ -336,7 +336,13 @@ static int pvblk_probe(unsigned int index, struct pvhv_vbd_info *info)
 	pb->tag_set.queue_depth = pb->front.nr_slots;
 	pb->tag_set.numa_node = NUMA_NO_NODE;
 	pb->tag_set.cmd_size = sizeof(struct pvblk_cmd);
-	pb->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	/*
+	 * No I/O scheduler by default ("none"): the host's page cache and
+	 * its own scheduler order the I/O, and a guest-side one would only
+	 * cost guest CPU per request (echo mq-deadline > .../scheduler).
+	 */
+	pb->tag_set.flags = BLK_MQ_F_SHOULD_MERGE |
+			    BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	pb->tag_set.driver_data = pb;
 	ret = blk_mq_alloc_tag_set(&pb->tag_set);
 	if (ret)
