@@ -11,6 +11,9 @@ extern struct kobject *pvhv_kobj;	/* /sys/kernel/pvhv */
 
 int pvhv_sysfs_init(void);
 void pvhv_sysfs_exit(void);
+/* Store a knob of 0..@max from a sysfs write of @buf: @count or -errno. */
+ssize_t pvhv_sysfs_store_uint(const char *buf, size_t count,
+			      unsigned int *knob, unsigned int max);
 
 int pvhvfs_init(void);
 void pvhvfs_exit(void);

@@ -18,6 +18,20 @@
 
 struct kobject *pvhv_kobj;
 
+ssize_t pvhv_sysfs_store_uint(const char *buf, size_t count,
+			      unsigned int *knob, unsigned int max)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > max)
+		return -ERANGE;
+	WRITE_ONCE(*knob, v);
+	return count;
+}
+
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {

@@ -820,15 +820,8 @@ static ssize_t poll_max_us_store(struct kobject *kobj,
 				 struct kobj_attribute *a, const char *buf,
 				 size_t count)
 {
-	unsigned int v;
-	int ret = kstrtouint(buf, 10, &v);
-
-	if (ret)
-		return ret;
-	if (v > VBD_POLL_MAX_US_LIMIT)
-		return -ERANGE;
-	WRITE_ONCE(vbd_poll_max_us, v);
-	return count;
+	return pvhv_sysfs_store_uint(buf, count, &vbd_poll_max_us,
+				     VBD_POLL_MAX_US_LIMIT);
 }
 
 static struct kobj_attribute vbd_attached_attr = __ATTR_RO(attached);

@@ -553,21 +553,6 @@ static ssize_t connected_show(struct kobject *kobj, struct kobj_attribute *a,
 	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vif_connected));
 }
 
-/* Store a knob of 0..@max from @buf; @count or -errno. */
-static ssize_t net_knob_store(const char *buf, size_t count,
-			      unsigned int *knob, unsigned int max)
-{
-	unsigned int v;
-	int ret = kstrtouint(buf, 0, &v);
-
-	if (ret)
-		return ret;
-	if (v > max)
-		return -ERANGE;
-	WRITE_ONCE(*knob, v);
-	return count;
-}
-
 static ssize_t rx_trade_min_show(struct kobject *kobj,
 				 struct kobj_attribute *a, char *buf)
 {
@@ -579,8 +564,8 @@ static ssize_t rx_trade_min_store(struct kobject *kobj,
 				  struct kobj_attribute *a, const char *buf,
 				  size_t count)
 {
-	return net_knob_store(buf, count, &pvhv_net_rx_trade_min,
-			      PVHV_NET_MAX_PACKET + 1);
+	return pvhv_sysfs_store_uint(buf, count, &pvhv_net_rx_trade_min,
+				     PVHV_NET_MAX_PACKET + 1);
 }
 
 static ssize_t rx_stall_ms_show(struct kobject *kobj,
@@ -594,7 +579,7 @@ static ssize_t rx_stall_ms_store(struct kobject *kobj,
 				 struct kobj_attribute *a, const char *buf,
 				 size_t count)
 {
-	return net_knob_store(buf, count, &pvhv_net_rx_stall_ms, 1000);
+	return pvhv_sysfs_store_uint(buf, count, &pvhv_net_rx_stall_ms, 1000);
 }
 
 static struct kobj_attribute net_attached_attr = __ATTR_RO(attached);
