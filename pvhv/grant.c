@@ -135,25 +135,59 @@ int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
 		pvhv_pin_batch_end(&b);
 	}
 	mutex_unlock(&gt->lock);
-	/*
-	 * A writable mapping must not reach a page table or the protected
-	 * IDT (a backend's writes would bypass validation), and keeps the
-	 * frame from becoming one.  Checked once the frames are pinned, and
-	 * before the caller can write through the mapping.
-	 */
 	if (ret) {
 		pvhv_grant_unmap_many(maps, i);
 		return ret;
 	}
-	for (i = 0; write && i < n; i++) {
-		ret = pvhv_pt_get_granted_writable(granter, maps[i].gfn);
-		if (ret) {
+	/*
+	 * A writable mapping must not reach a page table or the protected
+	 * IDT (a backend's writes would bypass validation), and keeps the
+	 * frame from becoming one.  Checked once the frames are pinned, and
+	 * before the caller can write through the mapping; one pt->lock for
+	 * the whole batch.
+	 */
+	if (write) {
+		struct pvhv_pt_dom *pt = pvhv_pt_get(granter);
+
+		if (!pt) {
 			pvhv_grant_unmap_many(maps, n);
-			return ret;
+			return -PVHV_ENOMEM;
 		}
-		maps[i].writable = true;
+		mutex_lock(&pt->lock);
+		for (i = 0; !ret && i < n; i++) {
+			ret = pvhv_pt_get_granted_writable(pt, maps[i].gfn);
+			maps[i].writable = !ret;
+		}
+		mutex_unlock(&pt->lock);
+		if (ret)
+			pvhv_grant_unmap_many(maps, n);
 	}
-	return 0;
+	return ret;
+}
+
+/* Drop the writable counts of @maps, one pt->lock per run of a granter. */
+static void grant_put_writable(struct pvhv_grant_map *maps, unsigned int n)
+{
+	struct pvhv_pt_dom *pt, *locked = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!maps[i].granter || !maps[i].writable)
+			continue;
+		/* Exists: the get made it, and the granter is held. */
+		pt = pvhv_pt_get(maps[i].granter);
+		if (WARN_ON_ONCE(!pt))
+			continue;
+		if (pt != locked) {
+			if (locked)
+				mutex_unlock(&locked->lock);
+			mutex_lock(&pt->lock);
+			locked = pt;
+		}
+		pvhv_pt_put_granted_writable(pt, maps[i].gfn);
+	}
+	if (locked)
+		mutex_unlock(&locked->lock);
 }
 
 int pvhv_grant_map(struct pvhv_domain *granter, u64 ref, u64 grantee_id,
@@ -188,12 +222,10 @@ void pvhv_grant_unmap_many(struct pvhv_grant_map *maps, unsigned int n)
 	}
 	if (locked)
 		mutex_unlock(&locked->lock);
+	grant_put_writable(maps, n);
 	for (i = 0; i < n; i++) {
 		if (!maps[i].granter)
 			continue;
-		if (maps[i].writable)
-			pvhv_pt_put_granted_writable(maps[i].granter,
-						     maps[i].gfn);
 		pvhv_mem_unpin(&maps[i].pin);
 		pvhv_domain_put(maps[i].granter);
 		memset(&maps[i], 0, sizeof(maps[i]));

@@ -98,13 +98,14 @@ struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom);
 int pvhv_pt_get_type(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 		     u64 gfn, u8 type);
 /*
- * A writable grant mapping of @dom's frame @gfn is made (grant.c, after
- * the frame is pinned): -PVHV_EACCES if the frame is a table or the
- * protected IDT, which then cannot become one until every such mapping
- * is gone (put).  Sleeps; not under a pin batch (pt->lock comes first).
+ * A writable grant mapping of frame @gfn is made (grant.c, after the
+ * frame is pinned): -PVHV_EACCES if the frame is a table or the protected
+ * IDT, which then cannot become one until every such mapping is gone
+ * (put).  Under pt->lock, which the caller takes once for a batch of
+ * frames; not under a pin batch (pt->lock comes first).  Sleeps.
  */
-int pvhv_pt_get_granted_writable(struct pvhv_domain *dom, u64 gfn);
-void pvhv_pt_put_granted_writable(struct pvhv_domain *dom, u64 gfn);
+int pvhv_pt_get_granted_writable(struct pvhv_pt_dom *pt, u64 gfn);
+void pvhv_pt_put_granted_writable(struct pvhv_pt_dom *pt, u64 gfn);
 /* Drop a reference taken by pvhv_pt_get_type(); the last one untypes. */
 void pvhv_pt_put_type(struct pvhv_pt_dom *pt, u64 gfn);
 struct pvhv_pt_frame *pvhv_pt_lookup(struct pvhv_pt_dom *pt, u64 gfn);

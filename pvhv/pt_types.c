@@ -279,42 +279,30 @@ int pvhv_pt_set_entry(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 
 /* ---- writable grant mappings ---- */
 
-int pvhv_pt_get_granted_writable(struct pvhv_domain *dom, u64 gfn)
+int pvhv_pt_get_granted_writable(struct pvhv_pt_dom *pt, u64 gfn)
 {
-	struct pvhv_pt_dom *pt = pvhv_pt_get(dom);
 	unsigned long n;
-	int ret = 0;
 
-	if (!pt)
+	lockdep_assert_held(&pt->lock);
+	if (pvhv_pt_lookup(pt, gfn))
+		return -PVHV_EACCES;
+	n = xa_to_value(xa_load(&pt->granted, gfn));
+	if (xa_err(xa_store(&pt->granted, gfn, xa_mk_value(n + 1),
+			    GFP_KERNEL_ACCOUNT)))
 		return -PVHV_ENOMEM;
-	mutex_lock(&pt->lock);
-	if (pvhv_pt_lookup(pt, gfn)) {
-		ret = -PVHV_EACCES;
-	} else {
-		n = xa_to_value(xa_load(&pt->granted, gfn));
-		if (xa_err(xa_store(&pt->granted, gfn, xa_mk_value(n + 1),
-				    GFP_KERNEL_ACCOUNT)))
-			ret = -PVHV_ENOMEM;
-	}
-	mutex_unlock(&pt->lock);
-	return ret;
+	return 0;
 }
 
-void pvhv_pt_put_granted_writable(struct pvhv_domain *dom, u64 gfn)
+void pvhv_pt_put_granted_writable(struct pvhv_pt_dom *pt, u64 gfn)
 {
-	/* Pairs with the cmpxchg_release() in pvhv_pt_get(). */
-	struct pvhv_pt_dom *pt = smp_load_acquire(&dom->pt);
 	unsigned long n;
 
-	if (WARN_ON_ONCE(!pt))
-		return;
-	mutex_lock(&pt->lock);
+	lockdep_assert_held(&pt->lock);
 	n = xa_to_value(xa_load(&pt->granted, gfn));
 	if (n > 1)
 		xa_store(&pt->granted, gfn, xa_mk_value(n - 1), GFP_KERNEL);
 	else if (!WARN_ON_ONCE(!n))
 		xa_erase(&pt->granted, gfn);
-	mutex_unlock(&pt->lock);
 }
 
 /* ---- per-domain state ---- */
