@@ -66,6 +66,9 @@ struct pvhv_vbd {
 
 	atomic64_t requests, errors, read_bytes, write_bytes, flushes, discards;
 	atomic64_t polled;		/* requests found by polling */
+	atomic64_t inline_reqs;		/* served by the thread, see vbd_start() */
+	bool nowait;			/* the file can say "would block" */
+	atomic64_t notifies;		/* events sent to the guest */
 };
 
 struct pvhv_vbd_dom {
@@ -136,7 +139,13 @@ static int vbd_read_indirect(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 	return 0;
 }
 
-static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
+/*
+ * vbd_do() with @nowait: the request would block (a read not in the page
+ * cache) or is not a read; a worker does it.
+ */
+#define VBD_AGAIN	1
+
+static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io, bool nowait)
 {
 	const struct pvhv_blk_req *req = &io->req;
 	bool write = req->op == PVHV_BLK_OP_WRITE;
@@ -204,7 +213,13 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 		if (ret == bytes)
 			atomic64_add(bytes, &vbd->write_bytes);
 	} else {
-		ret = vfs_iter_read(vbd->file, &iter, &pos, 0);
+		ret = vfs_iter_read(vbd->file, &iter, &pos,
+				    nowait ? RWF_NOWAIT : 0);
+		/* Short: part of it is not cached.  The worker reads it all. */
+		if (nowait && ret != bytes) {
+			pvhv_grant_unmap_many(io->map, nr_segs);
+			return VBD_AGAIN;
+		}
 		if (ret == bytes)
 			atomic64_add(bytes, &vbd->read_bytes);
 	}
@@ -212,16 +227,19 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
 	return ret == bytes ? 0 : -PVHV_EIO;
 }
 
-static int vbd_do(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
+/* Serve @io: 0 or a negative PVHV error, or VBD_AGAIN if @nowait. */
+static int vbd_do(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io, bool nowait)
 {
 	const struct pvhv_blk_req *req = &io->req;
 
 	if (req->flags & ~(PVHV_BLK_F_FUA | PVHV_BLK_F_INDIRECT))
 		return -PVHV_EINVAL;
+	if (nowait && (req->op != PVHV_BLK_OP_READ || !vbd->nowait))
+		return VBD_AGAIN;
 	switch (req->op) {
 	case PVHV_BLK_OP_READ:
 	case PVHV_BLK_OP_WRITE:
-		return vbd_rw(vbd, io);
+		return vbd_rw(vbd, io, nowait);
 	}
 	if (req->flags & PVHV_BLK_F_INDIRECT)
 		return -PVHV_EINVAL;
@@ -258,14 +276,19 @@ static void vbd_kick(void *data)
 	wake_up(&vbd->kick_wq);
 }
 
-static void vbd_io_work(struct work_struct *work)
+static void vbd_notify(struct pvhv_vbd *vbd)
 {
-	struct pvhv_vbd_io *io = container_of(work, struct pvhv_vbd_io, work);
-	struct pvhv_vbd *vbd = io->vbd;
-	struct pvhv_blk_rsp *rsp;
-	int status, notify;
+	atomic64_inc(&vbd->notifies);
+	pvhv_evtchn_notify(vbd->dom, vbd->port);
+}
 
-	status = vbd_do(vbd, io);
+/* Answer @io with @status, and free it. */
+static void vbd_finish(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io,
+		       int status)
+{
+	struct pvhv_blk_rsp *rsp;
+	int notify;
+
 	if (status)
 		atomic64_inc(&vbd->errors);
 
@@ -277,11 +300,36 @@ static void vbd_io_work(struct work_struct *work)
 	notify = pvhv_blk_back_push(&vbd->back);
 	spin_unlock(&vbd->rsp_lock);
 	if (notify)
-		pvhv_evtchn_notify(vbd->dom, vbd->port);
+		vbd_notify(vbd);
 	kvfree(io);
 	/* The thread may be waiting for room. */
 	if (atomic_dec_return(&vbd->in_flight) == VBD_MAX_IN_FLIGHT - 1)
 		vbd_kick(vbd);
+}
+
+static void vbd_io_work(struct work_struct *work)
+{
+	struct pvhv_vbd_io *io = container_of(work, struct pvhv_vbd_io, work);
+
+	vbd_finish(io->vbd, io, vbd_do(io->vbd, io, false));
+}
+
+/*
+ * A read whose data is in the host's page cache takes a few microseconds:
+ * the thread does it itself rather than wake a worker (a context switch,
+ * often on the CPU that runs the guest).  Anything else goes to a worker.
+ */
+static void vbd_start(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
+{
+	int status = vbd_do(vbd, io, true);
+
+	if (status != VBD_AGAIN) {
+		atomic64_inc(&vbd->inline_reqs);
+		vbd_finish(vbd, io, status);
+		return;
+	}
+	INIT_WORK(&io->work, vbd_io_work);
+	queue_work(vbd->io_wq, &io->work);
 }
 
 /*
@@ -403,8 +451,7 @@ static int vbd_thread(void *arg)
 			}
 			atomic64_inc(&vbd->requests);
 			atomic_inc(&vbd->in_flight);
-			INIT_WORK(&io->work, vbd_io_work);
-			queue_work(vbd->io_wq, &io->work);
+			vbd_start(vbd, io);
 		}
 		if (n < 0) {
 			/* The guest broke the ring: serve nothing more. */
@@ -623,6 +670,8 @@ VBD_ATTR(write_bytes, atomic64_read(&vbd->write_bytes));
 VBD_ATTR(flushes, atomic64_read(&vbd->flushes));
 VBD_ATTR(discards, atomic64_read(&vbd->discards));
 VBD_ATTR(polled, atomic64_read(&vbd->polled));
+VBD_ATTR(served_inline, atomic64_read(&vbd->inline_reqs));
+VBD_ATTR(notifies, atomic64_read(&vbd->notifies));
 static struct kobj_attribute vbd_backing_attr = __ATTR_RO(backing);
 static struct kobj_attribute vbd_state_attr = __ATTR_RO(state);
 
@@ -640,6 +689,8 @@ static struct attribute *pvhv_vbd_attrs[] = {
 	&vbd_flushes_attr.attr,
 	&vbd_discards_attr.attr,
 	&vbd_polled_attr.attr,
+	&vbd_served_inline_attr.attr,
+	&vbd_notifies_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pvhv_vbd);
@@ -716,6 +767,7 @@ static int vbd_attach(struct pvhv_domain *dom, const char *spec)
 	}
 	vbd->sectors = i_size_read(vbd->file->f_mapping->host) >> 9;
 	vbd->discard = S_ISREG(inode->i_mode) && vbd->file->f_op->fallocate;
+	vbd->nowait = vbd->file->f_mode & FMODE_NOWAIT;
 	if (!vbd->sectors) {
 		ret = -EINVAL;
 		goto err;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <linux/loop.h>
 
 #define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
@@ -661,6 +662,100 @@ TEST_F(blk, read_only_disk)
 	EXPECT_EQ(-PVHV_EPERM, one(self, id));
 	id = queue_rw(self, PVHV_BLK_OP_READ, 0, 0, 8, 0);
 	EXPECT_EQ(0, one(self, id));
+}
+
+/* A loop device over @fd: its number, or -1. */
+static int loop_attach(int fd)
+{
+	int ctl, n, dev;
+	char path[32];
+
+	if (access("/dev/loop-control", F_OK) &&
+	    system("modprobe -q loop") != 0)
+		return -1;
+	ctl = open("/dev/loop-control", O_RDWR);
+	if (ctl < 0)
+		return -1;
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (n < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	dev = open(path, O_RDWR);
+	if (dev < 0)
+		return -1;
+	if (ioctl(dev, LOOP_SET_FD, fd)) {
+		close(dev);
+		return -1;
+	}
+	close(dev);
+	return n;
+}
+
+static void loop_detach(int n)
+{
+	char path[32];
+	int dev;
+
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	dev = open(path, O_RDWR);
+	if (dev >= 0) {
+		ioctl(dev, LOOP_CLR_FD, 0);
+		close(dev);
+	}
+}
+
+/*
+ * A read whose data is in the host's page cache is served by the disk's
+ * thread (served_inline), any other by a worker.  The backing here is a
+ * block device, which can say "would block" (a tmpfs file cannot on 6.1):
+ * its page cache starts empty, so the first read of a range goes to a
+ * worker and the second is served inline.  Writes always go to a worker.
+ */
+TEST_F(blk, cached_reads_served_by_the_thread)
+{
+	uint8_t *d = minivm_hva(self->vm, DATA_GPA(0));
+	char path[32];
+	uint64_t id;
+	int loop, s;
+
+	loop = loop_attach(self->disk_fd);
+	if (loop < 0)
+		SKIP(return, "no loop device: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/dev/loop%d", loop);
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	ASSERT_EQ(0, sysfs_write(self->vm, "detach", "0"));
+	ASSERT_EQ(0, sysfs_write(self->vm, "attach", path));
+	self->port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+			 PVHV_DOMID_HOST, 0, 0, 0);
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 2));
+
+	id = queue_rw(self, PVHV_BLK_OP_READ, 1000, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "served_inline"));
+	memset(d, 0, 4096);
+	id = queue_rw(self, PVHV_BLK_OP_READ, 1000, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "served_inline"));
+	memcpy(&s, d, sizeof(s));
+	EXPECT_EQ(1000, s);
+	EXPECT_EQ(0xd0, d[4095]);
+
+	memset(d + 4096, 0x6b, 4096);
+	id = queue_rw(self, PVHV_BLK_OP_WRITE, 1000, 1, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+	EXPECT_EQ(1, vbd_stat(self->vm, 0, "served_inline"));
+	id = queue_rw(self, PVHV_BLK_OP_READ, 1000, 0, 8, 0);
+	EXPECT_EQ(0, one(self, id));
+	EXPECT_EQ(2, vbd_stat(self->vm, 0, "served_inline"));
+	EXPECT_EQ(0x6b, d[0]);
+	EXPECT_EQ(0x6b, d[4095]);
+	EXPECT_EQ(4, vbd_stat(self->vm, 0, "requests"));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "errors"));
+
+	EXPECT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	EXPECT_EQ(0, sysfs_write(self->vm, "detach", "0"));
+	loop_detach(loop);
 }
 
 /*
