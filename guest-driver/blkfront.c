@@ -35,6 +35,10 @@ static unsigned int indirect_segs = PVHV_BLK_MAX_INDIRECT_SEGS;
 module_param(indirect_segs, uint, 0444);
 MODULE_PARM_DESC(indirect_segs, "most segments (pages) of an indirect request, up to 256; 11 or less: no indirect requests");
 
+static bool reap_on_queue = true;
+module_param(reap_on_queue, bool, 0644);
+MODULE_PARM_DESC(reap_on_queue, "take the answers there are each time a request is queued (default on)");
+
 #define PVBLK_MINORS	16
 
 struct pvblk_cmd {
@@ -119,6 +123,46 @@ static blk_status_t pvblk_map(struct pvblk *pb, struct request *rq,
 	return BLK_STS_OK;
 }
 
+/*
+ * Take every response and re-arm rsp_event, under ring_lock: from the
+ * event handler, and from pvblk_queue_rq() after each request, so that a
+ * guest that keeps queueing sees its answers without an upcall (the
+ * backend holds the event back a while for that: Documentation/block.rst).
+ */
+static void pvblk_take_responses(struct pvblk *pb)
+{
+	struct pvhv_blk_rsp rsp;
+	struct pvblk_cmd *cmd;
+	struct request *rq;
+
+	do {
+		while (pvhv_blk_front_rsp_pending(&pb->front)) {
+			rsp = *pvhv_blk_front_rsp(&pb->front,
+						  pb->front.rsp_cons++);
+			if (rsp.id >= pb->tag_set.queue_depth)
+				continue;	/* not one of ours */
+			rq = blk_mq_tag_to_rq(pb->tag_set.tags[0], rsp.id);
+			if (!rq)
+				continue;
+			cmd = blk_mq_rq_to_pdu(rq);
+			/*
+			 * A response for a request that is not on the ring
+			 * (answered twice): completing it would end a request
+			 * blk-mq has freed or given to someone else.
+			 */
+			if (!cmd->in_flight) {
+				pr_warn_ratelimited("pvblk%u: response %llu for no request in flight, ignored\n",
+						    pb->index, (unsigned long long)rsp.id);
+				continue;
+			}
+			cmd->in_flight = false;
+			pvblk_end_grants(cmd);
+			blk_mq_end_request(rq, rsp.status ? BLK_STS_IOERR :
+					   BLK_STS_OK);
+		}
+	} while (pvhv_blk_front_final_check(&pb->front));
+}
+
 static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
@@ -162,48 +206,22 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* blk-mq never has more requests out than the ring has slots. */
 	*pvhv_blk_front_req(&pb->front, pb->front.req_prod_pvt++) = r;
 	notify = pvhv_blk_front_push(&pb->front);
+	if (reap_on_queue)
+		pvblk_take_responses(pb);
 	spin_unlock_irqrestore(&pb->ring_lock, flags);
 	if (notify)
 		pvhv_event_send(pb->port);
 	return BLK_STS_OK;
 }
 
-/* Event handler: take every response, in hard interrupt context. */
+/* Event handler, in hard interrupt context. */
 static void pvblk_event(unsigned int port, void *data)
 {
 	struct pvblk *pb = data;
-	struct pvhv_blk_rsp rsp;
-	struct pvblk_cmd *cmd;
-	struct request *rq;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pb->ring_lock, flags);
-	do {
-		while (pvhv_blk_front_rsp_pending(&pb->front)) {
-			rsp = *pvhv_blk_front_rsp(&pb->front,
-						  pb->front.rsp_cons++);
-			if (rsp.id >= pb->tag_set.queue_depth)
-				continue;	/* not one of ours */
-			rq = blk_mq_tag_to_rq(pb->tag_set.tags[0], rsp.id);
-			if (!rq)
-				continue;
-			cmd = blk_mq_rq_to_pdu(rq);
-			/*
-			 * A response for a request that is not on the ring
-			 * (answered twice): completing it would end a request
-			 * blk-mq has freed or given to someone else.
-			 */
-			if (!cmd->in_flight) {
-				pr_warn_ratelimited("pvblk%u: response %llu for no request in flight, ignored\n",
-						    pb->index, (unsigned long long)rsp.id);
-				continue;
-			}
-			cmd->in_flight = false;
-			pvblk_end_grants(cmd);
-			blk_mq_end_request(rq, rsp.status ? BLK_STS_IOERR :
-					   BLK_STS_OK);
-		}
-	} while (pvhv_blk_front_final_check(&pb->front));
+	pvblk_take_responses(pb);
 	spin_unlock_irqrestore(&pb->ring_lock, flags);
 }
 
