@@ -527,6 +527,20 @@ void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port)
 	spin_unlock_irqrestore(&ev->lock, flags);
 }
 
+bool pvhv_evtchn_guest_running(struct pvhv_domain *dom)
+{
+	struct pvhv_evtchn *ev = evtchn_of(dom);
+	unsigned long flags;
+	bool running;
+
+	if (!ev)
+		return false;
+	spin_lock_irqsave(&ev->lock, flags);
+	running = ev->vcpu && READ_ONCE(ev->vcpu->mode) == IN_GUEST_MODE;
+	spin_unlock_irqrestore(&ev->lock, flags);
+	return running;
+}
+
 /* ---- lifetime ---- */
 
 void pvhv_evtchn_teardown(struct pvhv_domain *dom, struct kvm *kvm)

@@ -38,6 +38,11 @@ int pvhv_evtchn_bind_host(struct pvhv_domain *dom, u32 port,
 void pvhv_evtchn_unbind_host(struct pvhv_domain *dom, u32 port, void *data);
 /* Raise the event on @port of @dom (from its host backend). */
 void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port);
+/*
+ * True if the vCPU that takes @dom's upcalls is running guest code right
+ * now (not halted, not in the host): an upcall would have to interrupt it.
+ */
+bool pvhv_evtchn_guest_running(struct pvhv_domain *dom);
 
 /*
  * Upcalls of @dom go to @vector from now on (a trap table's callback).

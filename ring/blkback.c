@@ -28,6 +28,7 @@
 #include <linux/sched/clock.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <linux/kvm_host.h>
@@ -69,6 +70,12 @@ struct pvhv_vbd {
 	atomic64_t inline_reqs;		/* served by the thread, see vbd_start() */
 	bool nowait;			/* the file can say "would block" */
 	atomic64_t notifies;		/* events sent to the guest */
+
+	/* Holding notifications back from a busy guest, see vbd_hold(). */
+	atomic_t notify_held;		/* one is owed; the timer sends it */
+	struct hrtimer hold_timer;
+	u64 hold_ns;			/* the adaptive hold */
+	atomic64_t held, held_saved;
 };
 
 struct pvhv_vbd_dom {
@@ -93,6 +100,21 @@ struct pvhv_vbd_dom {
 #define VBD_POLL_START_NS	(10 * NSEC_PER_USEC)
 #define VBD_POLL_MAX_US_LIMIT	10000
 static unsigned int vbd_poll_max_us = 200;
+
+/*
+ * Holding notifications: an event to a guest whose vCPU is running guest
+ * code interrupts it, at the price of a VM exit or two.  A frontend that
+ * takes answers when it queues requests (pvhv-guest's does) will see this
+ * one soon anyway, if it keeps queueing.  So the notification waits up to
+ * hold_ns, and is dropped if the guest took the answers meanwhile.  The
+ * hold starts at block/hold_max_us and adapts as the polling window does:
+ * it halves (down to VBD_HOLD_MIN_NS) each time the event had to be sent
+ * after all, and doubles (up to hold_max_us) each time holding saved it.
+ * A guest that is halted or in the host is notified at once: it waits.
+ */
+#define VBD_HOLD_MIN_NS		(10 * NSEC_PER_USEC)
+#define VBD_HOLD_MAX_US_LIMIT	10000
+static unsigned int vbd_hold_max_us = 100;
 
 /* One request on its way through a work item. */
 struct pvhv_vbd_io {
@@ -282,6 +304,55 @@ static void vbd_notify(struct pvhv_vbd *vbd)
 	pvhv_evtchn_notify(vbd->dom, vbd->port);
 }
 
+/* The hold is over: notify unless the guest took every answer. */
+static enum hrtimer_restart vbd_hold_timer(struct hrtimer *t)
+{
+	struct pvhv_vbd *vbd = container_of(t, struct pvhv_vbd, hold_timer);
+	u64 max = (u64)READ_ONCE(vbd_hold_max_us) * NSEC_PER_USEC;
+	u32 prod, event;
+
+	if (!atomic_xchg(&vbd->notify_held, 0))
+		return HRTIMER_NORESTART;
+	prod = READ_ONCE(vbd->back.sring->hdr.rsp_prod);
+	smp_mb();		/* rsp_prod before rsp_event, as in back_push */
+	event = READ_ONCE(vbd->back.sring->hdr.rsp_event);
+	/* The frontend re-arms rsp_event one past the last answer it took. */
+	if ((s32)(event - prod) > 0) {
+		atomic64_inc(&vbd->held_saved);
+		vbd->hold_ns = min(vbd->hold_ns * 2, max);
+		return HRTIMER_NORESTART;
+	}
+	vbd->hold_ns = max_t(u64, vbd->hold_ns / 2, VBD_HOLD_MIN_NS);
+	vbd_notify(vbd);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * A notification is due (under rsp_lock, which orders the pushes; the
+ * timer only clears notify_held): true if it is held instead.  Once held,
+ * it is owed until the timer has looked, and pushes meanwhile leave it to
+ * the timer, unless the guest stopped running.
+ */
+static bool vbd_hold(struct pvhv_vbd *vbd)
+{
+	u64 max = (u64)READ_ONCE(vbd_hold_max_us) * NSEC_PER_USEC;
+
+	if (!max || !pvhv_evtchn_guest_running(vbd->dom)) {
+		/* It waits for us: the held one goes now, with this one. */
+		if (atomic_xchg(&vbd->notify_held, 0))
+			hrtimer_try_to_cancel(&vbd->hold_timer);
+		return false;
+	}
+	if (atomic_read(&vbd->notify_held))
+		return true;
+	atomic_set(&vbd->notify_held, 1);
+	atomic64_inc(&vbd->held);
+	vbd->hold_ns = clamp_t(u64, vbd->hold_ns, VBD_HOLD_MIN_NS, max);
+	hrtimer_start(&vbd->hold_timer, ns_to_ktime(vbd->hold_ns),
+		      HRTIMER_MODE_REL_SOFT);
+	return true;
+}
+
 /* Answer @io with @status, and free it. */
 static void vbd_finish(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io,
 		       int status)
@@ -297,7 +368,7 @@ static void vbd_finish(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io,
 	*rsp = (struct pvhv_blk_rsp){
 		.id = io->req.id, .op = io->req.op, .status = status,
 	};
-	notify = pvhv_blk_back_push(&vbd->back);
+	notify = pvhv_blk_back_push(&vbd->back) && !vbd_hold(vbd);
 	spin_unlock(&vbd->rsp_lock);
 	if (notify)
 		vbd_notify(vbd);
@@ -489,6 +560,8 @@ static void vbd_disconnect(struct pvhv_vbd *vbd)
 		/* Runs the requests in flight to completion. */
 		destroy_workqueue(vbd->io_wq);
 		WARN_ON_ONCE(atomic_read(&vbd->in_flight));
+		/* No more answers: nothing arms it again. */
+		hrtimer_cancel(&vbd->hold_timer);
 		vbd_unmap_ring(vbd);
 		vbd->connected = false;
 		vbd->broken = false;
@@ -530,6 +603,8 @@ static int vbd_connect(struct pvhv_vbd *vbd, const struct pvhv_vbd_connect *c)
 		goto err_unmap;
 	}
 	vbd->kicked = true;		/* look at the ring once at start */
+	atomic_set(&vbd->notify_held, 0);
+	vbd->hold_ns = (u64)READ_ONCE(vbd_hold_max_us) * NSEC_PER_USEC;
 	vbd->thread = kthread_run(vbd_thread, vbd, "pvhv-vbd%llu.%u",
 				  vbd->dom->id, vbd->index);
 	if (IS_ERR(vbd->thread)) {
@@ -672,6 +747,8 @@ VBD_ATTR(discards, atomic64_read(&vbd->discards));
 VBD_ATTR(polled, atomic64_read(&vbd->polled));
 VBD_ATTR(served_inline, atomic64_read(&vbd->inline_reqs));
 VBD_ATTR(notifies, atomic64_read(&vbd->notifies));
+VBD_ATTR(held, atomic64_read(&vbd->held));
+VBD_ATTR(held_saved, atomic64_read(&vbd->held_saved));
 static struct kobj_attribute vbd_backing_attr = __ATTR_RO(backing);
 static struct kobj_attribute vbd_state_attr = __ATTR_RO(state);
 
@@ -691,6 +768,8 @@ static struct attribute *pvhv_vbd_attrs[] = {
 	&vbd_polled_attr.attr,
 	&vbd_served_inline_attr.attr,
 	&vbd_notifies_attr.attr,
+	&vbd_held_attr.attr,
+	&vbd_held_saved_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pvhv_vbd);
@@ -750,6 +829,8 @@ static int vbd_attach(struct pvhv_domain *dom, const char *spec)
 	vbd->dom = dom;
 	mutex_init(&vbd->lock);
 	spin_lock_init(&vbd->rsp_lock);
+	hrtimer_init(&vbd->hold_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	vbd->hold_timer.function = vbd_hold_timer;
 	init_waitqueue_head(&vbd->kick_wq);
 	kobject_init(&vbd->kobj, &pvhv_vbd_ktype);
 	atomic_inc(&pvhv_vbd_attached);	/* undone by the release */
@@ -876,7 +957,22 @@ static ssize_t poll_max_us_store(struct kobject *kobj,
 				     VBD_POLL_MAX_US_LIMIT);
 }
 
+static ssize_t hold_max_us_show(struct kobject *kobj,
+				struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vbd_hold_max_us));
+}
+
+static ssize_t hold_max_us_store(struct kobject *kobj,
+				 struct kobj_attribute *a, const char *buf,
+				 size_t count)
+{
+	return pvhv_sysfs_store_uint(buf, count, &vbd_hold_max_us,
+				     VBD_HOLD_MAX_US_LIMIT);
+}
+
 static struct kobj_attribute vbd_attached_attr = __ATTR_RO(attached);
+static struct kobj_attribute vbd_hold_max_us_attr = __ATTR_RW(hold_max_us);
 static struct kobj_attribute vbd_poll_max_us_attr = __ATTR_RW(poll_max_us);
 static struct kobj_attribute vbd_connected_attr = __ATTR_RO(connected);
 
@@ -884,6 +980,7 @@ static struct attribute *pvhv_block_global_attrs[] = {
 	&vbd_attached_attr.attr,
 	&vbd_connected_attr.attr,
 	&vbd_poll_max_us_attr.attr,
+	&vbd_hold_max_us_attr.attr,
 	NULL,
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/loop.h>
+#include <stddef.h>
 
 #define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
@@ -316,6 +317,104 @@ TEST_F(blk, polling_finds_requests_without_kicks)
 	EXPECT_EQ(0, vbd_stat(self->vm, 0, "errors"));
 	TH_LOG("%d requests: %d kicks, %ld found by polling", n, kicks,
 	       vbd_stat(self->vm, 0, "polled"));
+}
+
+/* Test and clear the pending bit of the disk's port, as an upcall would. */
+static int take_event(FIXTURE_DATA(blk) *self)
+{
+	struct pvhv_shared_info *si = minivm_hva(self->vm, SHARED_GPA);
+	uint64_t bit = 1ULL << (self->port % 64);
+
+	return !!(__atomic_fetch_and(&si->evtchn_pending[self->port / 64],
+				     ~bit, __ATOMIC_SEQ_CST) & bit);
+}
+
+/*
+ * Queue a read of sector @sector into page 0 and have the guest kick the
+ * backend and spin, running guest code, until the answer is there.  If
+ * @take, the guest re-arms rsp_event past it, as pvhv-guest does when it
+ * takes answers while queueing; else it stores nowhere that matters.
+ * Then take the answer here (0 if right) after waiting @wait_ms.
+ */
+static int busy_guest_read(FIXTURE_DATA(blk) *self, int sector, bool take,
+			   int wait_ms)
+{
+	uint64_t hdr = RING_GPA, id;
+	struct pvhv_blk_rsp rsp;
+	int s;
+
+	id = queue_rw(self, PVHV_BLK_OP_READ, sector, 0, 8, 0);
+	pvhv_blk_front_push(&self->f);
+	if (ghc_watch(self->vm, PVHV_HC_EVTCHN_SEND, self->port,
+		      hdr + offsetof(struct pvhv_sring_hdr, rsp_prod),
+		      self->f.rsp_cons,
+		      take ? hdr + offsetof(struct pvhv_sring_hdr, rsp_event) :
+			     INFO_GPA, 2000000000) != 1)
+		return -1;
+	usleep(wait_ms * 1000);
+	if (!pvhv_blk_front_rsp_pending(&self->f))
+		return -1;
+	rsp = *pvhv_blk_front_rsp(&self->f, self->f.rsp_cons++);
+	memcpy(&s, minivm_hva(self->vm, DATA_GPA(0)), sizeof(s));
+	return rsp.id != id || rsp.status || s != sector;
+}
+
+/*
+ * The backend holds the event for an answer back while the guest runs
+ * guest code, and drops it if the guest took the answer meanwhile
+ * (held_saved); if it did not, the event comes when the hold ends.  With
+ * hold_max_us 0, or a guest that is not running, the event comes at once.
+ */
+TEST_F(blk, busy_guest_gets_no_event_it_does_not_need)
+{
+	long max0 = pvhv_sysfs_long("block/hold_max_us");
+	long held, saved, notifies;
+	int i, events = 0;
+
+	EXPECT_EQ(100, max0);
+	EXPECT_EQ(-1, pvhv_sysfs_write("block/hold_max_us", 10001));
+	/* A disk's hold starts at hold_max_us when it connects. */
+	ASSERT_EQ(0, pvhv_sysfs_write("block/hold_max_us", 10000));
+	ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+	ASSERT_EQ(0, connect_ring(self->vm, &self->f, self->port, 2));
+	ASSERT_EQ(0, one(self, queue_rw(self, PVHV_BLK_OP_READ, 8, 0, 8, 0)));
+	pvhv_blk_front_final_check(&self->f);
+	take_event(self);
+
+	/* Taken while held: no event.  The vCPU may be out of guest code
+	 * just when the answer comes (an interrupt in the test host): try
+	 * a few times. */
+	for (i = 0; i < 5 && !vbd_stat(self->vm, 0, "held_saved"); i++) {
+		EXPECT_EQ(0, busy_guest_read(self, 16 * i, true, 50));
+		events += take_event(self);
+	}
+	EXPECT_LT(0, vbd_stat(self->vm, 0, "held_saved"));
+	EXPECT_GT(i, events);
+
+	/* Not taken: the event comes when the hold ends. */
+	saved = vbd_stat(self->vm, 0, "held_saved");
+	held = vbd_stat(self->vm, 0, "held");
+	for (i = 0; i < 5 && vbd_stat(self->vm, 0, "held") == held; i++) {
+		EXPECT_EQ(0, busy_guest_read(self, 100 + 16 * i, false, 50));
+		pvhv_blk_front_final_check(&self->f);
+		EXPECT_EQ(1, take_event(self));
+	}
+	EXPECT_LT(held, vbd_stat(self->vm, 0, "held"));
+	EXPECT_EQ(saved, vbd_stat(self->vm, 0, "held_saved"));
+
+	/* Off: every answer the guest asked for is an event at once. */
+	ASSERT_EQ(0, pvhv_sysfs_write("block/hold_max_us", 0));
+	held = vbd_stat(self->vm, 0, "held");
+	notifies = vbd_stat(self->vm, 0, "notifies");
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, busy_guest_read(self, 200 + 16 * i, false, 0));
+		pvhv_blk_front_final_check(&self->f);
+		EXPECT_EQ(1, take_event(self));
+	}
+	EXPECT_EQ(held, vbd_stat(self->vm, 0, "held"));
+	EXPECT_EQ(notifies + 3, vbd_stat(self->vm, 0, "notifies"));
+	EXPECT_EQ(0, pvhv_sysfs_write("block/hold_max_us", max0));
+	EXPECT_EQ(0, vbd_stat(self->vm, 0, "errors"));
 }
 
 TEST_F(blk, info_and_sysfs)

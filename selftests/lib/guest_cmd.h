@@ -21,6 +21,10 @@ enum gcmd_op {
 	G_HCALL,	/* result = hypercall val(a[0], a[1], a[2], a[3]) */
 	G_STI,		/* enable the x2APIC and interrupts (minivm irqchip) */
 	G_LIDT,		/* load the one-page IDT at gpa */
+	G_HCALL_WATCH,	/* hypercall val(a[0]), then spin (at most n times)
+			 * while the u32 at gpa is a[1], then store it + 1 at
+			 * a[2]: result 1 if it changed.  The vCPU runs guest
+			 * code all along, as a busy guest's does. */
 };
 
 struct gcmd {
@@ -81,6 +85,17 @@ static inline void guest_cmd_loop(uint64_t cmd_gpa)
 		case G_STI:
 			guest_enable_interrupts();
 			break;
+		case G_HCALL_WATCH: {
+			volatile uint32_t *w = (volatile uint32_t *)c->gpa;
+
+			guest_hypercall(c->val, c->a[0], 0, 0, 0);
+			for (i = 0; i < c->n && *w == (uint32_t)c->a[1]; i++)
+				;
+			r = *w != (uint32_t)c->a[1];
+			*(volatile uint32_t *)c->a[2] = *w + 1;
+			__asm__ volatile("mfence" : : : "memory");
+			break;
+		}
 		case G_LIDT: {
 			struct { uint16_t limit; uint64_t base; }
 				__attribute__((packed)) idtr = { 4095, c->gpa };
@@ -129,6 +144,22 @@ static inline long ghc(struct minivm *vm, uint64_t nr, uint64_t a0,
 	c->a[2] = a2;
 	c->a[3] = a3;
 	return (long)gdo(vm, G_HCALL, 0, nr, 0);
+}
+
+/*
+ * Host side: G_HCALL_WATCH; a[2] may be any guest address (the store then
+ * goes nowhere that matters).
+ */
+static inline uint64_t ghc_watch(struct minivm *vm, uint64_t nr, uint64_t a0,
+				 uint64_t watch_gpa, uint32_t old,
+				 uint64_t store_gpa, uint64_t spins)
+{
+	struct gcmd *c = minivm_hva(vm, GCMD_GPA);
+
+	c->a[0] = a0;
+	c->a[1] = old;
+	c->a[2] = store_gpa;
+	return gdo(vm, G_HCALL_WATCH, watch_gpa, nr, spins);
 }
 
 #endif /* _PVHV_GUEST_CMD_H */
