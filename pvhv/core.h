@@ -3,7 +3,8 @@
 #ifndef _PVHV_CORE_H
 #define _PVHV_CORE_H
 
-struct kobject;
+#include <linux/kobject.h>
+
 struct file;
 struct pvhv_mem;
 
@@ -11,9 +12,30 @@ extern struct kobject *pvhv_kobj;	/* /sys/kernel/pvhv */
 
 int pvhv_sysfs_init(void);
 void pvhv_sysfs_exit(void);
-/* Store a knob of 0..@max from a sysfs write of @buf: @count or -errno. */
-ssize_t pvhv_sysfs_store_uint(const char *buf, size_t count,
-			      unsigned int *knob, unsigned int max);
+
+/*
+ * A read-write sysfs file for an unsigned int knob of 0..max; a write of
+ * more fails with -ERANGE.  PVHV_UINT_ATTR(name, knob, max) defines
+ * pvhv_uint_attr_<name>, whose .kattr.attr goes into an attribute list.
+ */
+struct pvhv_uint_attr {
+	struct kobj_attribute kattr;
+	unsigned int *knob;
+	unsigned int max;
+};
+
+ssize_t pvhv_uint_attr_show(struct kobject *kobj, struct kobj_attribute *a,
+			    char *buf);
+ssize_t pvhv_uint_attr_store(struct kobject *kobj, struct kobj_attribute *a,
+			     const char *buf, size_t count);
+
+#define PVHV_UINT_ATTR(_name, _knob, _max)				\
+	struct pvhv_uint_attr pvhv_uint_attr_##_name = {		\
+		.kattr = __ATTR(_name, 0644, pvhv_uint_attr_show,	\
+				pvhv_uint_attr_store),			\
+		.knob = &(_knob),					\
+		.max = (_max),						\
+	}
 
 int pvhvfs_init(void);
 void pvhvfs_exit(void);

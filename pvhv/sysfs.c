@@ -18,17 +18,26 @@
 
 struct kobject *pvhv_kobj;
 
-ssize_t pvhv_sysfs_store_uint(const char *buf, size_t count,
-			      unsigned int *knob, unsigned int max)
+ssize_t pvhv_uint_attr_show(struct kobject *kobj, struct kobj_attribute *a,
+			    char *buf)
 {
+	struct pvhv_uint_attr *u = container_of(a, struct pvhv_uint_attr, kattr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*u->knob));
+}
+
+ssize_t pvhv_uint_attr_store(struct kobject *kobj, struct kobj_attribute *a,
+			     const char *buf, size_t count)
+{
+	struct pvhv_uint_attr *u = container_of(a, struct pvhv_uint_attr, kattr);
 	unsigned int v;
 	int ret = kstrtouint(buf, 0, &v);
 
 	if (ret)
 		return ret;
-	if (v > max)
+	if (v > u->max)
 		return -ERANGE;
-	WRITE_ONCE(*knob, v);
+	WRITE_ONCE(*u->knob, v);
 	return count;
 }
 

@@ -943,44 +943,16 @@ static ssize_t connected_show(struct kobject *kobj, struct kobj_attribute *a,
 	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vbd_connected));
 }
 
-static ssize_t poll_max_us_show(struct kobject *kobj,
-				struct kobj_attribute *a, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(vbd_poll_max_us));
-}
-
-static ssize_t poll_max_us_store(struct kobject *kobj,
-				 struct kobj_attribute *a, const char *buf,
-				 size_t count)
-{
-	return pvhv_sysfs_store_uint(buf, count, &vbd_poll_max_us,
-				     VBD_POLL_MAX_US_LIMIT);
-}
-
-static ssize_t hold_max_us_show(struct kobject *kobj,
-				struct kobj_attribute *a, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(vbd_hold_max_us));
-}
-
-static ssize_t hold_max_us_store(struct kobject *kobj,
-				 struct kobj_attribute *a, const char *buf,
-				 size_t count)
-{
-	return pvhv_sysfs_store_uint(buf, count, &vbd_hold_max_us,
-				     VBD_HOLD_MAX_US_LIMIT);
-}
-
 static struct kobj_attribute vbd_attached_attr = __ATTR_RO(attached);
-static struct kobj_attribute vbd_hold_max_us_attr = __ATTR_RW(hold_max_us);
-static struct kobj_attribute vbd_poll_max_us_attr = __ATTR_RW(poll_max_us);
+static PVHV_UINT_ATTR(poll_max_us, vbd_poll_max_us, VBD_POLL_MAX_US_LIMIT);
+static PVHV_UINT_ATTR(hold_max_us, vbd_hold_max_us, VBD_HOLD_MAX_US_LIMIT);
 static struct kobj_attribute vbd_connected_attr = __ATTR_RO(connected);
 
 static struct attribute *pvhv_block_global_attrs[] = {
 	&vbd_attached_attr.attr,
 	&vbd_connected_attr.attr,
-	&vbd_poll_max_us_attr.attr,
-	&vbd_hold_max_us_attr.attr,
+	&pvhv_uint_attr_poll_max_us.kattr.attr,
+	&pvhv_uint_attr_hold_max_us.kattr.attr,
 	NULL,
 };
 

@@ -553,45 +553,19 @@ static ssize_t connected_show(struct kobject *kobj, struct kobj_attribute *a,
 	return sysfs_emit(buf, "%d\n", atomic_read(&pvhv_vif_connected));
 }
 
-static ssize_t rx_trade_min_show(struct kobject *kobj,
-				 struct kobj_attribute *a, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(pvhv_net_rx_trade_min));
-}
-
-/* PVHV_NET_MAX_PACKET + 1 (65536): never. */
-static ssize_t rx_trade_min_store(struct kobject *kobj,
-				  struct kobj_attribute *a, const char *buf,
-				  size_t count)
-{
-	return pvhv_sysfs_store_uint(buf, count, &pvhv_net_rx_trade_min,
-				     PVHV_NET_MAX_PACKET + 1);
-}
-
-static ssize_t rx_stall_ms_show(struct kobject *kobj,
-				struct kobj_attribute *a, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(pvhv_net_rx_stall_ms));
-}
-
-/* 0: drop at once; at most a second, not to hold host memory long. */
-static ssize_t rx_stall_ms_store(struct kobject *kobj,
-				 struct kobj_attribute *a, const char *buf,
-				 size_t count)
-{
-	return pvhv_sysfs_store_uint(buf, count, &pvhv_net_rx_stall_ms, 1000);
-}
-
 static struct kobj_attribute net_attached_attr = __ATTR_RO(attached);
 static struct kobj_attribute net_connected_attr = __ATTR_RO(connected);
-static struct kobj_attribute net_rx_trade_min_attr = __ATTR_RW(rx_trade_min);
-static struct kobj_attribute net_rx_stall_ms_attr = __ATTR_RW(rx_stall_ms);
+/* PVHV_NET_MAX_PACKET + 1 (65536): never. */
+static PVHV_UINT_ATTR(rx_trade_min, pvhv_net_rx_trade_min,
+		      PVHV_NET_MAX_PACKET + 1);
+/* 0: drop at once; at most a second, not to hold host memory long. */
+static PVHV_UINT_ATTR(rx_stall_ms, pvhv_net_rx_stall_ms, 1000);
 
 static struct attribute *pvhv_net_global_attrs[] = {
 	&net_attached_attr.attr,
 	&net_connected_attr.attr,
-	&net_rx_trade_min_attr.attr,
-	&net_rx_stall_ms_attr.attr,
+	&pvhv_uint_attr_rx_trade_min.kattr.attr,
+	&pvhv_uint_attr_rx_stall_ms.kattr.attr,
 	NULL,
 };
 
