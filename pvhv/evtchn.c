@@ -527,18 +527,32 @@ void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port)
 	spin_unlock_irqrestore(&ev->lock, flags);
 }
 
-bool pvhv_evtchn_guest_running(struct pvhv_domain *dom)
+/* @ev's upcall vCPU, under its lock: running guest code, or halted. */
+static bool evtchn_vcpu_is(struct pvhv_domain *dom, bool halted)
 {
 	struct pvhv_evtchn *ev = evtchn_of(dom);
 	unsigned long flags;
-	bool running;
+	bool is = false;
 
 	if (!ev)
 		return false;
 	spin_lock_irqsave(&ev->lock, flags);
-	running = ev->vcpu && READ_ONCE(ev->vcpu->mode) == IN_GUEST_MODE;
+	if (ev->vcpu && halted)
+		is = READ_ONCE(ev->vcpu->arch.mp_state) == KVM_MP_STATE_HALTED;
+	else if (ev->vcpu)
+		is = READ_ONCE(ev->vcpu->mode) == IN_GUEST_MODE;
 	spin_unlock_irqrestore(&ev->lock, flags);
-	return running;
+	return is;
+}
+
+bool pvhv_evtchn_guest_running(struct pvhv_domain *dom)
+{
+	return evtchn_vcpu_is(dom, false);
+}
+
+bool pvhv_evtchn_guest_halted(struct pvhv_domain *dom)
+{
+	return evtchn_vcpu_is(dom, true);
 }
 
 /* ---- lifetime ---- */

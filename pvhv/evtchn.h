@@ -43,6 +43,8 @@ void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port);
  * now (not halted, not in the host): an upcall would have to interrupt it.
  */
 bool pvhv_evtchn_guest_running(struct pvhv_domain *dom);
+/* True if that vCPU is halted: the guest has nothing to do but wait. */
+bool pvhv_evtchn_guest_halted(struct pvhv_domain *dom);
 
 /*
  * Upcalls of @dom go to @vector from now on (a trap table's callback).

@@ -75,6 +75,7 @@ struct pvhv_vbd {
 	atomic_t notify_held;		/* one is owed; the timer sends it */
 	struct hrtimer hold_timer;
 	u64 hold_ns;			/* the adaptive hold */
+	ktime_t hold_until;		/* the end of the one running */
 	atomic64_t held, held_saved;
 };
 
@@ -111,6 +112,8 @@ static unsigned int vbd_poll_max_us = 200;
  * it halves (down to VBD_HOLD_MIN_NS) each time the event had to be sent
  * after all, and doubles (up to hold_max_us) each time holding saved it.
  * A guest that is halted or in the host is notified at once: it waits.
+ * While the hold runs, the timer looks every eighth of it whether the
+ * guest took the answers (the hold ends) or halted (the event goes now).
  */
 #define VBD_HOLD_MIN_NS		(10 * NSEC_PER_USEC)
 #define VBD_HOLD_MAX_US_LIMIT	10000
@@ -304,25 +307,43 @@ static void vbd_notify(struct pvhv_vbd *vbd)
 	pvhv_evtchn_notify(vbd->dom, vbd->port);
 }
 
-/* The hold is over: notify unless the guest took every answer. */
+static u64 vbd_hold_step(struct pvhv_vbd *vbd)
+{
+	return max_t(u64, vbd->hold_ns / 8, VBD_HOLD_MIN_NS / 2);
+}
+
+/* A hold runs: is it over? */
 static enum hrtimer_restart vbd_hold_timer(struct hrtimer *t)
 {
 	struct pvhv_vbd *vbd = container_of(t, struct pvhv_vbd, hold_timer);
 	u64 max = (u64)READ_ONCE(vbd_hold_max_us) * NSEC_PER_USEC;
+	bool halted, over;
 	u32 prod, event;
 
-	if (!atomic_xchg(&vbd->notify_held, 0))
+	if (!atomic_read(&vbd->notify_held))
 		return HRTIMER_NORESTART;
 	prod = READ_ONCE(vbd->back.sring->hdr.rsp_prod);
 	smp_mb();		/* rsp_prod before rsp_event, as in back_push */
 	event = READ_ONCE(vbd->back.sring->hdr.rsp_event);
 	/* The frontend re-arms rsp_event one past the last answer it took. */
 	if ((s32)(event - prod) > 0) {
-		atomic64_inc(&vbd->held_saved);
-		vbd->hold_ns = min(vbd->hold_ns * 2, max);
+		if (atomic_xchg(&vbd->notify_held, 0)) {
+			atomic64_inc(&vbd->held_saved);
+			vbd->hold_ns = min(vbd->hold_ns * 2, max);
+		}
 		return HRTIMER_NORESTART;
 	}
-	vbd->hold_ns = max_t(u64, vbd->hold_ns / 2, VBD_HOLD_MIN_NS);
+	over = ktime_after(ktime_get(), vbd->hold_until);
+	halted = pvhv_evtchn_guest_halted(vbd->dom);
+	if (!over && !halted) {
+		hrtimer_forward_now(t, ns_to_ktime(vbd_hold_step(vbd)));
+		return HRTIMER_RESTART;
+	}
+	if (!atomic_xchg(&vbd->notify_held, 0))
+		return HRTIMER_NORESTART;
+	/* Busy all along, and it did not take them: hold less. */
+	if (!halted)
+		vbd->hold_ns = max_t(u64, vbd->hold_ns / 2, VBD_HOLD_MIN_NS);
 	vbd_notify(vbd);
 	return HRTIMER_NORESTART;
 }
@@ -348,7 +369,8 @@ static bool vbd_hold(struct pvhv_vbd *vbd)
 	atomic_set(&vbd->notify_held, 1);
 	atomic64_inc(&vbd->held);
 	vbd->hold_ns = clamp_t(u64, vbd->hold_ns, VBD_HOLD_MIN_NS, max);
-	hrtimer_start(&vbd->hold_timer, ns_to_ktime(vbd->hold_ns),
+	vbd->hold_until = ktime_add_ns(ktime_get(), vbd->hold_ns);
+	hrtimer_start(&vbd->hold_timer, ns_to_ktime(vbd_hold_step(vbd)),
 		      HRTIMER_MODE_REL_SOFT);
 	return true;
 }
