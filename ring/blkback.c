@@ -5,12 +5,14 @@
  *
  * The admin attaches a disk to a domain (domains/<name>/block/attach); the
  * guest connects it with a ring and an event channel (include/uapi/pvhv/
- * blkif.h).  One kernel thread per connected disk consumes the ring and
- * hands each request to a work item, so that several requests are in
- * flight; each work item maps the request's grants, does the I/O straight
- * to or from the guest's pages, unmaps them and answers.  When the ring
- * runs empty the thread polls it for a while before it asks for a kick
- * (see vbd_poll()).
+ * blkif.h).  One kernel thread per connected disk consumes the ring.  It
+ * serves reads found in the host page cache itself (vbd_start()) and hands
+ * every other request to a work item, so that several requests are in
+ * flight; either maps the request's grants, does the I/O straight to or
+ * from the guest's pages, unmaps them and answers.  When the ring runs
+ * empty the thread polls it for a while before it asks for a kick (see
+ * vbd_poll()), and the event for an answer may be held back from a guest
+ * that is busy (see vbd_hold()).
  *
  * Nothing in the ring is trusted: requests are copied out of their slot
  * before they are looked at, a producer index that claims more than the
@@ -74,7 +76,8 @@ struct pvhv_vbd {
 	/* Holding notifications back from a busy guest, see vbd_hold(). */
 	atomic_t notify_held;		/* one is owed; the timer sends it */
 	struct hrtimer hold_timer;
-	u64 hold_ns;			/* the adaptive hold */
+	/* The adaptive hold: the timer and vbd_hold() write it, racily. */
+	u64 hold_ns;
 	ktime_t hold_until;		/* the end of the one running */
 	atomic64_t held, held_saved;
 };
@@ -647,7 +650,9 @@ static int vbd_connect(struct pvhv_vbd *vbd, const struct pvhv_vbd_connect *c)
 	return 0;
 
 err_wq:
+	/* The thread may have answered requests already on the ring. */
 	destroy_workqueue(vbd->io_wq);
+	hrtimer_cancel(&vbd->hold_timer);
 err_unmap:
 	vbd_unmap_ring(vbd);
 out:
