@@ -51,6 +51,11 @@ guests_sane() {
 		return 1
 	done
 }
+# note_resets NAME[:BOOTS]...: remember the guests that reset themselves
+# so far, before a new boot of theirs starts their console log afresh
+# (libvirt truncates it); finish reports them too.
+resets_noted=
+note_resets() { resets_noted="$resets_noted $(guests_reset "$@")"; }
 # finish NAME[:BOOTS]...: the summary line, and the exit status: 0, 1 for
 # failed checks, or 4 if one of the guests reset itself, whatever the
 # checks said: the nested-TCG problem of Documentation/testhost.rst, and a
@@ -58,7 +63,7 @@ guests_sane() {
 finish() {
 	local reset
 	echo "# $((n - fail)) passed, $fail failed"
-	reset=$(guests_reset "$@")
+	reset=$(echo $resets_noted $(guests_reset "$@"))
 	if [ -n "$reset" ]; then
 		echo "# a guest kernel reset itself:" $reset
 		exit 4
