@@ -61,8 +61,16 @@ note_resets() { resets_noted="$resets_noted $(guests_reset "$@")"; }
 # checks said: the nested-TCG problem of Documentation/testhost.rst, and a
 # run in which it happened proves less than it seems to.
 finish() {
-	local reset
+	local reset g
 	echo "# $((n - fail)) passed, $fail failed"
+	# What each guest said last: CI shows only the end of a failed run.
+	if [ "$fail" -gt 0 ]; then
+		for g; do
+			echo "# ${g%%:*}'s console ended with:"
+			grep -av '^ *$' "build/guest/${g%%:*}.log" 2>/dev/null |
+				tail -n 4 | cut -c1-160 | sed 's/^/#   /'
+		done
+	fi
 	reset=$(echo $resets_noted $(guests_reset "$@"))
 	if [ -n "$reset" ]; then
 		echo "# a guest kernel reset itself:" $reset
