@@ -2,7 +2,9 @@
 /*
  * minivm: create and run PV mini-guests (see minivm.h).
  */
+#define _GNU_SOURCE	/* sched_setaffinity() */
 #include <elf.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -119,28 +121,55 @@ void minivm_grant_host(struct minivm *vm, uint64_t table_gpa, int ref,
 	e[ref].flags = flags;
 }
 
-int pvhv_threads(const char *prefix)
+/* Threads whose name starts with @prefix; if @cpu >= 0, pinned to it. */
+static int threads_named(const char *prefix, int cpu)
 {
 	char path[300], comm[64];
 	struct dirent *d;
+	cpu_set_t set;
 	int n = 0;
 	DIR *dir = opendir("/proc");
 
+	CPU_ZERO(&set);
+	if (cpu >= 0)
+		CPU_SET(cpu, &set);
 	while (dir && (d = readdir(dir))) {
 		FILE *f;
+		bool match;
 
 		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, prefix, strlen(prefix)))
-			n++;
+		match = fgets(comm, sizeof(comm), f) &&
+			!strncmp(comm, prefix, strlen(prefix));
 		fclose(f);
+		if (match && cpu >= 0 &&
+		    sched_setaffinity(atoi(d->d_name), sizeof(set), &set))
+			match = false;
+		n += match;
 	}
 	if (dir)
 		closedir(dir);
 	return n;
+}
+
+int pvhv_threads(const char *prefix)
+{
+	return threads_named(prefix, -1);
+}
+
+int pvhv_pin_apart(const char *prefix)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -1;
+	return threads_named(prefix, 0);
 }
 
 uint64_t host_pfn(const void *addr)

@@ -106,6 +106,12 @@ void minivm_grant_host(struct minivm *vm, uint64_t table_gpa, int ref,
 		       uint64_t gpa, uint16_t flags);
 /* Threads of this host whose name starts with @prefix (a backend's). */
 int pvhv_threads(const char *prefix);
+/*
+ * Give the calling thread (a vCPU's) CPU 1 and those threads CPU 0, so
+ * that neither waits for the other's CPU: how many threads were pinned
+ * (0 on a one-CPU host, -1 if the caller could not be).
+ */
+int pvhv_pin_apart(const char *prefix);
 /* PFN behind a mapped host virtual address, from /proc/self/pagemap (root). */
 uint64_t host_pfn(const void *addr);
 
