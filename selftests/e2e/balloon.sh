@@ -24,6 +24,13 @@ tap_plan 22
 frames0=$(cat /sys/kernel/pvhv/frames)
 pol=/sys/kernel/pvhv/balloon
 bal() { cat "$1/balloon/$2" 2>/dev/null; }
+# What the policy weighs each domain by (Documentation/balloon.rst): the
+# guest's last MemAvailable report, and its age (older than 10 s: none).
+policy_view() {
+	echo "# $1: idle1 reports $(bal "$di" guest_available_kb) kB available" \
+		"($(bal "$di" guest_report_age_ms) ms ago), busy1" \
+		"$(bal "$db" guest_available_kb) kB ($(bal "$db" guest_report_age_ms) ms ago)"
+}
 eater=
 
 cleanup() {
@@ -123,9 +130,12 @@ echo "# host available $avail kB; low $(cat $pol/low_kb), high $(cat $pol/high_k
 # dd fills a 300 MiB buffer, then blocks on a pipe nobody reads.
 dd if=/dev/zero bs=300M count=1 2>/dev/null | sleep 600 &
 eater=$!
+policy_view "before the pressure"
 check "under pressure the policy lowers idle1's target" \
 	wait_for 60 eval 'gt "$(bal "$di" reclaimed_kb)" 0'
+policy_view "first step taken"
 sleep 5
+policy_view "5 s later"
 echo "# idle1 reclaimed $(bal "$di" reclaimed_kb) kB, current $(bal "$di" current_kb);" \
 	"busy1 reclaimed $(bal "$db" reclaimed_kb) kB, current $(bal "$db" current_kb)"
 check "idle1 gives memory back" \
