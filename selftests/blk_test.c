@@ -433,9 +433,11 @@ static int read_until_held(FIXTURE_DATA(blk) *self,
  * the disk's thread and the vCPU's get a CPU each, and polling is off: a
  * polling thread finds the request as soon as this thread wrote it, before
  * the vCPU is in guest code.  Where CPUs are emulated in turns (a test
- * host under TCG) that was not enough: in 2 of 40 runs no answer in 50
+ * host under TCG) that was not enough: in 2 of 30 runs no answer in 50
  * reads came while the vCPU ran guest code (with polling on, 9 of 20).
- * The parts that need a held answer then skip, saying so.
+ * The parts that need a held answer then skip there, saying so; on real
+ * CPUs, where the two threads run at once, no held answer is a failure
+ * (a backend that never holds must not pass as a skip).
  */
 TEST_F(blk, busy_guest_gets_no_event_it_does_not_need)
 {
@@ -475,16 +477,18 @@ TEST_F(blk, busy_guest_gets_no_event_it_does_not_need)
 	ASSERT_EQ(0, pvhv_sysfs_write("block/hold_max_us", 10000));
 	saved = vbd_stat(self->vm, 0, "held_saved");
 	i = read_until_held(self, _metadata, 0, true);
-	if (i < 0)
+	if (i < 0 && testhost_is_tcg())
 		SKIP(return, "no answer came while the vCPU ran guest code");
+	ASSERT_LE(0, i);
 	EXPECT_EQ(0, i);
 	EXPECT_EQ(saved + 1, vbd_stat(self->vm, 0, "held_saved"));
 
 	/* Not taken: the event comes when the hold ends. */
 	saved = vbd_stat(self->vm, 0, "held_saved");
 	i = read_until_held(self, _metadata, 1000, false);
-	if (i < 0)
+	if (i < 0 && testhost_is_tcg())
 		SKIP(return, "no answer came while the vCPU ran guest code");
+	ASSERT_LE(0, i);
 	EXPECT_EQ(1, i);
 	EXPECT_EQ(saved, vbd_stat(self->vm, 0, "held_saved"));
 	EXPECT_EQ(0, vbd_stat(self->vm, 0, "errors"));

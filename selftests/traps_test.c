@@ -38,13 +38,6 @@ static long vcpu_exits(struct minivm *vm)
 	return strtol(buf, NULL, 10);
 }
 
-static bool tcg(void)
-{
-	const char *a = getenv("PVHV_TESTHOST_ACCEL");
-
-	return a && !strcmp(a, "tcg");
-}
-
 static int dom_write(struct minivm *vm, const char *what, long v)
 {
 	char path[512];
@@ -93,7 +86,7 @@ TEST(pv_kernel_runs_system_calls_without_exits)
 	 * entry, so live tables that KVM write-tracks fault for ever there
 	 * (Documentation/pv-mmu.rst); a real CPU does not.
 	 */
-	if (tcg()) {
+	if (testhost_is_tcg()) {
 		TH_LOG("TCG test host: write tracking off for this domain");
 		ASSERT_EQ(0, dom_write(vm, "pt/track_writes", 0));
 	}

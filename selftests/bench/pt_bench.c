@@ -133,13 +133,6 @@ static void run_sync(struct minivm *vm, const char *what)
 	}
 }
 
-static int tcg(void)
-{
-	const char *a = getenv("PVHV_TESTHOST_ACCEL");
-
-	return a && !strcmp(a, "tcg");
-}
-
 /* Nanoseconds per system call, one PV kernel, median of ROUNDS. */
 static double syscall_ns(int trap_table)
 {
@@ -154,7 +147,7 @@ static double syscall_ns(int trap_table)
 		exit(1);
 	}
 	/* Live typed tables fault for ever on TCG if tracked (pt_track.c). */
-	if (tcg())
+	if (testhost_is_tcg())
 		pvhv_sysfs_write(trap_table ? "domains/ptb-traps/pt/track_writes" :
 				 "domains/ptb-own/pt/track_writes", 0);
 	run_sync(vm, "building the address space");

@@ -172,6 +172,13 @@ int pvhv_pin_apart(const char *prefix)
 	return threads_named(prefix, 0);
 }
 
+bool testhost_is_tcg(void)
+{
+	const char *a = getenv("PVHV_TESTHOST_ACCEL");
+
+	return a && !strcmp(a, "tcg");
+}
+
 uint64_t host_pfn(const void *addr)
 {
 	uint64_t ent = 0;

@@ -112,6 +112,8 @@ int pvhv_threads(const char *prefix);
  * (0 on a one-CPU host, -1 if the caller could not be).
  */
 int pvhv_pin_apart(const char *prefix);
+/* Whether tools/testhost runs this test host under TCG (PVHV_TESTHOST_ACCEL). */
+bool testhost_is_tcg(void);
 /* PFN behind a mapped host virtual address, from /proc/self/pagemap (root). */
 uint64_t host_pfn(const void *addr);
 
