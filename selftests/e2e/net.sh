@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/e2e/lib.sh
 
-tap_plan 24
+tap_plan 25
 # The host may have no ping of its own: busybox's will do.
 command -v ping >/dev/null || ping() { busybox ping "$@"; }
 frames0=$(cat /sys/kernel/pvhv/frames)
@@ -43,6 +43,14 @@ check "both guests bring pvnet0 up" \
 	wait_for 180 eval 'console_has net1 "pvnet0 up" &&
 		console_has net2 "pvnet0 up"'
 grep -a 'PVHV-GUEST: pvnet0\|pvhv-guest: pvnet' build/guest/net1.log | sed 's/^/# /'
+# Every guest command below arrives through the host's root mounted in
+# the guest (9p): without it the later checks would fail for no reason
+# they could name (a CI run saw "cmds: no hostroot" once).
+check "both guests read commands from the host" \
+	wait_for 30 eval 'console_has net1 "cmds: reading" &&
+		console_has net2 "cmds: reading"'
+grep -ah 'PVHV-GUEST: cmds' build/guest/net1.log build/guest/net2.log |
+	cut -c1-300 | sed 's/^/# /'
 check "the hook put both host interfaces on the bridge" \
 	test -n "$(vif net1 ifname)" -a -n "$(vif net2 ifname)" -a \
 	-e "/sys/class/net/$(vif net1 ifname)/brport" -a \
