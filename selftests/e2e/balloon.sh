@@ -58,7 +58,8 @@ $virsh create /tmp/idle1.xml >/dev/null &&
 check "both guests boot and start the balloon driver" \
 	wait_for 180 eval 'console_has idle1 "PVHV-GUEST: ready" &&
 		console_has busy1 "PVHV-GUEST: ready" &&
-		console_has busy1 "PVHV-GUEST: busy with"'
+		console_has busy1 "PVHV-GUEST: busy with"' ||
+	where_stuck idle1 busy1
 grep -a 'PVHV-GUEST: busy' build/guest/busy1.log | sed 's/^/# /'
 di=$(sysdom idle1) db=$(sysdom busy1)
 check "the host sees both balloon drivers" \

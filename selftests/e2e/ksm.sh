@@ -39,7 +39,8 @@ for g in $guests; do
 		wait_for 240 console_has "$g" "PVHV-GUEST: ready" &&
 		booted=$((booted + 1))
 done
-check "three guests boot from the same image" test $booted = 3
+check "three guests boot from the same image" test $booted = 3 ||
+	where_stuck $guests
 
 # ---- merge ----
 echo 0 >$k/run

@@ -4,7 +4,12 @@
 n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 nok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# check DESCRIPTION COMMAND...: one TAP line; fails (1) when COMMAND does.
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else nok "$d"; return 1; fi
+}
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds.  COMMAND's
 # arguments are expanded once, by the caller: poll a value through a
 # function (file_is) or eval '...'.
@@ -18,6 +23,25 @@ wait_for() {
 	return 1
 }
 console_has() { grep -qa "$2" "build/guest/$1.log" 2>/dev/null; }
+# where_stuck NAME...: for each guest that never said "ready", where its
+# vCPU is, twice a second apart (firmware, early kernel, halted or
+# spinning).  Its kernel boots quiet, and one that hangs before its
+# console is up leaves nothing else behind.
+where_stuck() {
+	local g i
+	for g; do
+		console_has "$g" "PVHV-GUEST: ready" && continue
+		echo "# $g never said ready; its console has" \
+			"$(cat "build/guest/$g.log" 2>/dev/null | wc -c) bytes"
+		for i in 1 2; do
+			$virsh qemu-monitor-command "$g" --hmp 'info registers' \
+				2>&1 | grep -E '^(RIP|EIP|RAX|EAX|CR0|EFER)|^CS ' |
+				tr -s ' \r' ' ' | paste -sd ' ' | cut -c1-400 |
+				sed "s/^/# $g: /"
+			sleep 1	# a second sample: does the vCPU move?
+		done
+	done
+}
 # console_count NAME TEXT N: TEXT is on at least N lines of NAME's console
 console_count() {
 	[ "$(grep -ac "$2" "build/guest/$1.log" 2>/dev/null)" -ge "$3" ]

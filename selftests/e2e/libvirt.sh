@@ -27,7 +27,8 @@ tools/libvirt-domain --disk $disk0 --disk $disk1,ro pv1 >/tmp/pv1.xml
 rm -f build/guest/pv1.log
 check "virsh create of a guest on pvhv memory" $virsh create /tmp/pv1.xml
 check "guest loaded pvhv-guest.ko and made hypercalls" \
-	wait_for 120 console_has pv1 "PVHV-GUEST: 1000 null hypercalls done"
+	wait_for 120 console_has pv1 "PVHV-GUEST: 1000 null hypercalls done" ||
+	where_stuck pv1
 grep -a PVHV-GUEST build/guest/pv1.log | sed 's/^/# /'
 d=$(sysdom pv1)
 check "host lists the domain in sysfs ($d)" test -n "$d"
@@ -61,7 +62,8 @@ check "no disk, grant, event channel, pinned frame or thread is left" \
 note_resets pv1
 $virsh create /tmp/pv1.xml >/dev/null
 check "data persists across a guest restart" \
-	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 persisted ok"
+	wait_for 120 console_has pv1 "PVHV-GUEST: pvblk0 persisted ok" ||
+	where_stuck pv1
 grep -a PVHV-GUEST build/guest/pv1.log | grep 'pvblk.*persisted' | sed 's/^/# /'
 wait_for 60 console_has pv1 "PVHV-GUEST: ready"
 d=$(sysdom pv1)

@@ -41,7 +41,8 @@ $virsh create /tmp/net1.xml >/dev/null &&
 	$virsh create /tmp/net2.xml >/dev/null
 check "both guests bring pvnet0 up" \
 	wait_for 180 eval 'console_has net1 "pvnet0 up" &&
-		console_has net2 "pvnet0 up"'
+		console_has net2 "pvnet0 up"' ||
+	where_stuck net1 net2
 grep -a 'PVHV-GUEST: pvnet0\|pvhv-guest: pvnet' build/guest/net1.log | sed 's/^/# /'
 # Every guest command below arrives through the host's root mounted in
 # the guest (9p): without it the later checks would fail for no reason
