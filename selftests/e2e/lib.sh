@@ -28,16 +28,20 @@ console_has() { grep -qa "$2" "build/guest/$1.log" 2>/dev/null; }
 # spinning).  Its kernel boots quiet, and one that hangs before its
 # console is up leaves nothing else behind.
 where_stuck() {
-	local g i
+	local g i regs
 	for g; do
 		console_has "$g" "PVHV-GUEST: ready" && continue
 		echo "# $g never said ready; its console has" \
 			"$(cat "build/guest/$g.log" 2>/dev/null | wc -c) bytes"
 		for i in 1 2; do
-			$virsh qemu-monitor-command "$g" --hmp 'info registers' \
-				2>&1 | grep -E '^(RIP|EIP|RAX|EAX|CR0|EFER)|^CS ' |
-				tr -s ' \r' ' ' | paste -sd ' ' | cut -c1-400 |
-				sed "s/^/# $g: /"
+			# Bounded: a QEMU whose vCPU thread holds its big
+			# lock would not answer at all.
+			regs=$(timeout 10 $virsh qemu-monitor-command "$g" \
+				--hmp 'info registers' 2>&1 |
+				grep -E '^(RIP|EIP|RAX|EAX|CR0|EFER)|^CS ' |
+				tr -s ' \r' ' ' | paste -sd ' ')
+			echo "# $g: ${regs:-no registers from its QEMU in 10 s}" |
+				cut -c1-400
 			sleep 1	# a second sample: does the vCPU move?
 		done
 	done
