@@ -173,6 +173,25 @@ static int vbd_read_indirect(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io)
  */
 #define VBD_AGAIN	1
 
+/*
+ * Read what the page cache already holds, and nothing else.  RWF_NOWAIT
+ * alone is not that: on a miss, filemap_read() still starts readahead, so
+ * the disk's thread would submit I/O (and may block allocating it), and the
+ * read then succeeds or not depending on how fast that I/O completes.
+ * IOCB_NOIO makes a miss fail at once; the worker's blocking read does the
+ * readahead.
+ */
+static ssize_t vbd_read_cached(struct pvhv_vbd *vbd, struct iov_iter *iter,
+			       loff_t pos)
+{
+	struct kiocb kiocb;
+
+	init_sync_kiocb(&kiocb, vbd->file);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
+	return vfs_iocb_iter_read(vbd->file, &kiocb, iter);
+}
+
 static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io, bool nowait)
 {
 	const struct pvhv_blk_req *req = &io->req;
@@ -240,14 +259,16 @@ static int vbd_rw(struct pvhv_vbd *vbd, struct pvhv_vbd_io *io, bool nowait)
 			ret = -EIO;
 		if (ret == bytes)
 			atomic64_add(bytes, &vbd->write_bytes);
-	} else {
-		ret = vfs_iter_read(vbd->file, &iter, &pos,
-				    nowait ? RWF_NOWAIT : 0);
+	} else if (nowait) {
+		ret = vbd_read_cached(vbd, &iter, pos);
 		/* Short: part of it is not cached.  The worker reads it all. */
-		if (nowait && ret != bytes) {
+		if (ret != bytes) {
 			pvhv_grant_unmap_many(io->map, nr_segs);
 			return VBD_AGAIN;
 		}
+		atomic64_add(bytes, &vbd->read_bytes);
+	} else {
+		ret = vfs_iter_read(vbd->file, &iter, &pos, 0);
 		if (ret == bytes)
 			atomic64_add(bytes, &vbd->read_bytes);
 	}

@@ -886,7 +886,9 @@ static void loop_detach(int n)
  * thread (served_inline), any other by a worker.  The backing here is a
  * block device, which can say "would block" (a tmpfs file cannot on 6.1):
  * its page cache starts empty, so the first read of a range goes to a
- * worker and the second is served inline.  Writes always go to a worker.
+ * worker and the second is served inline.  The thread's try starts no
+ * readahead: if it did, the first read would be served inline whenever the
+ * loop device's I/O beat the thread's check.  Writes always go to a worker.
  */
 TEST_F(blk, cached_reads_served_by_the_thread)
 {
