@@ -235,4 +235,37 @@ TEST(avx_store_from_guest)
 	minivm_destroy(vm);
 }
 
+/* Each vCPU adds 1 to the shared counter @arg times, atomically. */
+static volatile uint64_t shared_count;
+
+static void guest_count(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		__atomic_fetch_add(&shared_count, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Four vCPUs, each its own thread and stack, on one RAM: the race tests
+ * of the other selftests rest on this.
+ */
+TEST(vcpus_run_at_once_on_shared_memory)
+{
+	struct minivm_opts opts = { .anon = true };
+	struct minivm *vm;
+	int i;
+
+	vm = minivm_create(&opts, guest_count, 100000);
+	ASSERT_NE(NULL, vm);
+	for (i = 1; i < 4; i++)
+		ASSERT_EQ(i, minivm_add_vcpu(vm, guest_count, 100000));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, minivm_vcpu_start(vm, i));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, i));
+	EXPECT_EQ(400000, *(uint64_t *)minivm_hva(vm, (uintptr_t)&shared_count));
+	minivm_destroy(vm);
+}
+
 TEST_HARNESS_MAIN

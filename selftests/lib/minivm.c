@@ -28,7 +28,8 @@ bool guest_is_amd;
 #define PML4_GPA	0x1000UL
 #define PDPT_GPA	0x2000UL
 #define PD_GPA		0x3000UL
-#define STACK_TOP	0x3ff000UL
+#define STACK_TOP	0x3ff000UL	/* vCPU 0's; each next one 256 KiB lower */
+#define STACK_SIZE	0x40000UL
 #define GDT_GPA		0x4000UL
 #define IDT_GPA		0x5000UL
 
@@ -330,7 +331,8 @@ static void setup_tables(struct minivm *vm, struct kvm_sregs *sregs)
 	sregs->idt.limit = 256 * 16 - 1;
 }
 
-static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
+static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts,
+		     int fd)
 {
 	struct kvm_cpuid2 *cpuid;
 	struct kvm_sregs sregs;
@@ -342,12 +344,12 @@ static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
 	cpuid->nent = 256;
 	ret = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
 	if (!ret)
-		ret = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid);
+		ret = ioctl(fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	if (ret)
 		return -1;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+	if (ioctl(fd, KVM_GET_SREGS, &sregs))
 		return -1;
 	sregs.cr0 = 0x80050033;		/* PG WP NE ET MP PE */
 	sregs.cr3 = PML4_GPA;
@@ -378,7 +380,7 @@ static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
 	sregs.ss = seg;
 	if (opts->irqchip)
 		setup_tables(vm, &sregs);
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+	if (ioctl(fd, KVM_SET_SREGS, &sregs))
 		return -1;
 
 	if (opts->avx) {
@@ -386,7 +388,7 @@ static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts)
 
 		xcrs.xcrs[0].xcr = 0;
 		xcrs.xcrs[0].value = 0x7;	/* x87 SSE AVX */
-		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs))
+		if (ioctl(fd, KVM_SET_XCRS, &xcrs))
 			return -1;
 	}
 	return 0;
@@ -437,11 +439,25 @@ static int map_memory(struct minivm *vm, const struct minivm_opts *opts)
 	return vm->mem == MAP_FAILED ? -1 : 0;
 }
 
+/* Start vCPU @fd at @guest_fn(arg) on the stack below @stack_top. */
+static int start_at(struct minivm *vm, int fd, uint64_t stack_top,
+		    void (*guest_fn)(uint64_t), uint64_t arg)
+{
+	struct kvm_regs regs = { 0 };
+
+	regs.rip = (uintptr_t)guest_fn;
+	regs.rdi = arg;
+	regs.rsp = stack_top - 8;	/* as after a call: rsp + 8 aligned */
+	*(uint64_t *)minivm_hva(vm, regs.rsp) = (uintptr_t)guest_returned;
+	/* CPL 3: IOPL 3 for OUT */
+	regs.rflags = vm->opts.user ? 0x3002 : 0x2;
+	return ioctl(fd, KVM_SET_REGS, &regs);
+}
+
 struct minivm *minivm_create(const struct minivm_opts *opts,
 			     void (*guest_fn)(uint64_t), uint64_t arg)
 {
 	struct kvm_userspace_memory_region region = { 0 };
-	struct kvm_regs regs = { 0 };
 	unsigned int a, b, c, d;
 	struct minivm *vm;
 	int run_size;
@@ -480,51 +496,136 @@ struct minivm *minivm_create(const struct minivm_opts *opts,
 	vm->vendor_amd = (b == 0x68747541 || b == 0x6f677948); /* Auth, Hygo */
 	*(bool *)minivm_hva(vm, (uintptr_t)&guest_is_amd) = vm->vendor_amd;
 	setup_page_tables(vm, opts->user);
-	if (setup_cpu(vm, opts))
+	vm->opts = *opts;
+	vm->opts.domain = NULL;		/* the caller's string, used above */
+	if (setup_cpu(vm, opts, vm->vcpu_fd) ||
+	    start_at(vm, vm->vcpu_fd, STACK_TOP, guest_fn, arg))
 		goto fail;
-
-	regs.rip = (uintptr_t)guest_fn;
-	regs.rdi = arg;
-	regs.rsp = STACK_TOP - 8;	/* as after a call: rsp + 8 aligned */
-	*(uint64_t *)minivm_hva(vm, regs.rsp) = (uintptr_t)guest_returned;
-	regs.rflags = opts->user ? 0x3002 : 0x2;	/* CPL 3: IOPL 3 for OUT */
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
-		goto fail;
+	vm->nr_vcpus = 1;
 	return vm;
 fail:
 	minivm_destroy(vm);
 	return NULL;
 }
 
-enum ucall_type minivm_run(struct minivm *vm)
+int minivm_add_vcpu(struct minivm *vm, void (*guest_fn)(uint64_t),
+		    uint64_t arg)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct minivm_vcpu *v;
+	int i = vm->nr_vcpus;
+
+	if (i >= MINIVM_MAX_VCPUS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	v = &vm->ap[i];
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+	if (v->fd < 0)
+		return -1;
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		goto fail;
+	}
+	/* With KVM's local APIC an AP waits for INIT-SIPI: start it now. */
+	if (setup_cpu(vm, &vm->opts, v->fd) ||
+	    start_at(vm, v->fd, STACK_TOP - i * STACK_SIZE, guest_fn, arg) ||
+	    (vm->opts.irqchip && ioctl(v->fd, KVM_SET_MP_STATE, &runnable)))
+		goto fail;
+	vm->nr_vcpus++;
+	return i;
+fail:
+	if (v->run)
+		munmap(v->run, vm->run_size);
+	close(v->fd);
+	memset(v, 0, sizeof(*v));
+	return -1;
+}
+
+static enum ucall_type run_vcpu(struct minivm *vm, int fd, struct kvm_run *run,
+				struct ucall *uc)
 {
 	struct kvm_regs regs;
 
-	memset(&vm->uc, 0, sizeof(vm->uc));
-	if (ioctl(vm->vcpu_fd, KVM_RUN, 0))
+	memset(uc, 0, sizeof(*uc));
+	if (ioctl(fd, KVM_RUN, 0))
 		return UCALL_NONE;
-	if (vm->run->exit_reason != KVM_EXIT_IO ||
-	    vm->run->io.port != UCALL_PORT) {
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != UCALL_PORT) {
 		fprintf(stderr, "minivm: unexpected exit reason %u\n",
-			vm->run->exit_reason);
+			run->exit_reason);
 		return UCALL_NONE;
 	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) ||
-	    regs.rdi + sizeof(vm->uc) > MINIVM_MEM_SIZE)
+	if (ioctl(fd, KVM_GET_REGS, &regs) ||
+	    regs.rdi + sizeof(*uc) > MINIVM_MEM_SIZE)
 		return UCALL_NONE;
-	memcpy(&vm->uc, minivm_hva(vm, regs.rdi), sizeof(vm->uc));
-	if (vm->uc.type == UCALL_ASSERT)
+	memcpy(uc, minivm_hva(vm, regs.rdi), sizeof(*uc));
+	if (uc->type == UCALL_ASSERT)
 		/* expr points into the image, the same in guest and test. */
 		fprintf(stderr, "guest assertion failed at line %lu: %s (%#lx != %#lx)\n",
-			(unsigned long)vm->uc.line, vm->uc.expr,
-			(unsigned long)vm->uc.args[0],
-			(unsigned long)vm->uc.args[1]);
-	return vm->uc.type;
+			(unsigned long)uc->line, uc->expr,
+			(unsigned long)uc->args[0],
+			(unsigned long)uc->args[1]);
+	return uc->type;
+}
+
+enum ucall_type minivm_run(struct minivm *vm)
+{
+	return run_vcpu(vm, vm->vcpu_fd, vm->run, &vm->uc);
+}
+
+enum ucall_type minivm_run_vcpu(struct minivm *vm, int i, struct ucall *uc)
+{
+	enum ucall_type type;
+
+	if (!i) {
+		type = minivm_run(vm);
+		*uc = vm->uc;
+		return type;
+	}
+	if (i < 0 || i >= vm->nr_vcpus) {
+		memset(uc, 0, sizeof(*uc));
+		return UCALL_NONE;
+	}
+	return run_vcpu(vm, vm->ap[i].fd, vm->ap[i].run, uc);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct minivm_vcpu *v = arg;
+	enum ucall_type type;
+
+	do
+		type = minivm_run_vcpu(v->vm, v->index, &v->uc);
+	while (type == UCALL_SYNC);
+	return (void *)(uintptr_t)type;
+}
+
+int minivm_vcpu_start(struct minivm *vm, int i)
+{
+	struct minivm_vcpu *v;
+
+	if (i < 0 || i >= vm->nr_vcpus)
+		return EINVAL;
+	v = &vm->ap[i];
+	v->vm = vm;
+	v->index = i;
+	return pthread_create(&v->thread, NULL, vcpu_thread, v);
+}
+
+enum ucall_type minivm_vcpu_join(struct minivm *vm, int i)
+{
+	void *ret;
+
+	if (pthread_join(vm->ap[i].thread, &ret))
+		return UCALL_NONE;
+	return (enum ucall_type)(uintptr_t)ret;
 }
 
 void minivm_destroy(struct minivm *vm)
 {
-	int saved = errno;
+	int saved = errno, i;
 
 	if (!vm)
 		return;
@@ -536,6 +637,10 @@ void minivm_destroy(struct minivm *vm)
 		unlink(vm->path);
 	if (vm->dir[0])
 		rmdir(vm->dir);
+	for (i = 1; i < vm->nr_vcpus; i++) {
+		munmap(vm->ap[i].run, vm->run_size);
+		close(vm->ap[i].fd);
+	}
 	if (vm->run && vm->run != MAP_FAILED)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd > 0)

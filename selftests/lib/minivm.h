@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 #define MINIVM_MEM_SIZE		(16UL << 20)
@@ -55,6 +56,22 @@ void guest_enable_interrupts(void);
 struct minivm;
 void minivm_set_gate(struct minivm *vm, int vector, void (*handler)(void));
 
+/*
+ * vCPUs beyond the first, for tests that race hypercalls against each
+ * other: each has its own stack and entry function, all share guest RAM,
+ * page tables, GDT and IDT.  Each is run by one thread of the test.
+ */
+#define MINIVM_MAX_VCPUS	8
+
+struct minivm_vcpu {
+	int fd;
+	struct kvm_run *run;
+	struct ucall uc;		/* its last ucall, copied out */
+	pthread_t thread;		/* minivm_vcpu_start() */
+	struct minivm *vm;
+	int index;
+};
+
 struct minivm {
 	int kvm_fd, vm_fd, vcpu_fd, mem_fd;
 	struct kvm_run *run;
@@ -62,7 +79,11 @@ struct minivm {
 	uint8_t *mem;			/* host mapping of guest RAM */
 	char dir[256], path[300];	/* pvhvfs directory and file */
 	bool vendor_amd;
-	struct ucall uc;		/* last ucall, copied out */
+	struct ucall uc;		/* vCPU 0's last ucall, copied out */
+	struct minivm_opts opts;
+	int nr_vcpus;			/* vCPU 0 and those in ap[] */
+	/* vCPUs 1 up; of ap[0], only what minivm_vcpu_start() uses */
+	struct minivm_vcpu ap[MINIVM_MAX_VCPUS];
 };
 
 /* Create a VM that will start at @guest_fn(arg). NULL (with errno) on error. */
@@ -70,6 +91,21 @@ struct minivm *minivm_create(const struct minivm_opts *opts,
 			     void (*guest_fn)(uint64_t), uint64_t arg);
 /* Run until the next ucall; returns its type, UCALL_NONE on other exits. */
 enum ucall_type minivm_run(struct minivm *vm);
+/*
+ * Add a vCPU that starts at @guest_fn(arg): its index (1 up), or -1 with
+ * errno.  Call before any vCPU runs.
+ */
+int minivm_add_vcpu(struct minivm *vm, void (*guest_fn)(uint64_t),
+		    uint64_t arg);
+/* minivm_run() for vCPU @i (0 is the first); its ucall in *@uc. */
+enum ucall_type minivm_run_vcpu(struct minivm *vm, int i, struct ucall *uc);
+/*
+ * Run vCPU @i (0 too) in a thread of its own until it reports DONE or
+ * ASSERT or fails (SYNCs are passed over): 0, or an errno.
+ * minivm_vcpu_join() waits for it and returns its last ucall type.
+ */
+int minivm_vcpu_start(struct minivm *vm, int i);
+enum ucall_type minivm_vcpu_join(struct minivm *vm, int i);
 void minivm_destroy(struct minivm *vm);
 
 static inline void *minivm_hva(struct minivm *vm, uint64_t gpa)
