@@ -118,6 +118,7 @@ static long hc_set_trap_table(struct pvhv_hc_ctx *ctx)
 	struct pvhv_trap_table *tt;
 	struct pvhv_pin_batch b;
 	u64 *gates = NULL;
+	size_t len;
 	long ret;
 
 	if (!pt)
@@ -125,22 +126,26 @@ static long hc_set_trap_table(struct pvhv_hc_ctx *ctx)
 	/* The table, header and entries, in one page. */
 	if (gpa & 7)
 		return -PVHV_EINVAL;
-	tt = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	len = PAGE_SIZE - offset_in_page(gpa);
+	if (len < sizeof(*tt))
+		return -PVHV_EINVAL;
+	tt = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	gates = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!tt || !gates) {
 		ret = -PVHV_ENOMEM;
 		goto out;
 	}
+	/*
+	 * One read of all the table can hold, then only the copy is looked
+	 * at: another vCPU may change count meanwhile, and a count read
+	 * twice could make trap_build() walk past what was read.
+	 */
 	ret = -PVHV_EFAULT;
-	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, tt, sizeof(*tt)))
+	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, tt, len))
 		goto out;
 	ret = -PVHV_EINVAL;
 	if (tt->count > PVHV_TRAP_MAX || tt->pad ||
-	    offset_in_page(gpa) + struct_size(tt, traps, tt->count) > PAGE_SIZE)
-		goto out;
-	ret = -PVHV_EFAULT;
-	if (kvm_vcpu_read_guest(ctx->vcpu, gpa, tt,
-				struct_size(tt, traps, tt->count)))
+	    struct_size(tt, traps, tt->count) > len)
 		goto out;
 
 	mutex_lock(&pt->lock);
