@@ -274,10 +274,14 @@ int pvhv_evtchn_set_vector(struct pvhv_domain *dom, u8 vector)
 	struct pvhv_evtchn *ev = evtchn_of(dom);
 	unsigned long flags;
 
-	if (!ev || !READ_ONCE(ev->shared))
+	if (!ev)
 		return -PVHV_ENODEV;
+	/*
+	 * shared and vcpu are checked under the lock: a soft reset on another
+	 * vCPU clears both under it (pvhv_evtchn_teardown()).
+	 */
 	spin_lock_irqsave(&ev->lock, flags);
-	if (!ev->vcpu->arch.apic) {
+	if (!ev->shared || !ev->vcpu || !ev->vcpu->arch.apic) {
 		spin_unlock_irqrestore(&ev->lock, flags);
 		return -PVHV_ENODEV;
 	}
