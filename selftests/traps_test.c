@@ -322,4 +322,128 @@ TEST_F(traps, an_event_runs_the_callback)
 	EXPECT_EQ(n0 + 1, *calls);
 }
 
+/* ---- another vCPU changes what a hypercall is working on ---- */
+
+static volatile uint64_t race_stop;
+
+static void guest_spin(unsigned int n)
+{
+	while (n--)
+		__asm__ volatile("pause");
+}
+
+/*
+ * Flip the table's count between its value and one far past the page,
+ * each held for a while, so that a hypercall's reads see both.
+ */
+static void guest_flip_count(uint64_t gpa)
+{
+	volatile struct pvhv_trap_table *tt = (void *)gpa;
+	uint16_t n = tt->count;
+
+	while (!race_stop) {
+		tt->count = 0xffff;
+		guest_spin(200);
+		tt->count = n;
+		guest_spin(200);
+	}
+	tt->count = n;
+}
+
+/*
+ * pvhv reads the table once and checks the copy: whatever count another
+ * vCPU writes meanwhile, a call either installs the two entries listed or
+ * is refused, and no gate appears that the guest did not list.  (Reading
+ * the header twice and trusting the second count walked past what was
+ * read, into stale heap.)
+ */
+TEST_F(traps, a_count_changed_meanwhile_is_read_once)
+{
+	struct minivm *vm = self->vm;
+	volatile uint64_t *stop = minivm_hva(vm, (uintptr_t)&race_stop);
+	uint64_t *idt = minivm_hva(vm, GPAGE(PK_IDT));
+	int i, v, id, installed = 0, refused = 0;
+	long ret;
+
+	*stop = 0;
+	id = minivm_add_vcpu(vm, guest_flip_count, GPAGE(PK_TRAPS));
+	ASSERT_EQ(1, id);
+	ASSERT_EQ(0, minivm_vcpu_start(vm, id));
+	for (i = 0; i < 2000; i++) {
+		ret = set_traps(vm);
+		if (ret == -PVHV_EINVAL) {
+			refused++;
+			continue;
+		}
+		ASSERT_EQ(0, ret);
+		installed++;
+		for (v = 0; v < 256; v++)
+			if (v != 3 && v != 0x80)
+				ASSERT_EQ(0, idt[2 * v] | idt[2 * v + 1])
+					TH_LOG("gate for vector %d", v);
+	}
+	*stop = 1;
+	EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, id));
+	TH_LOG("%d installed, %d refused", installed, refused);
+	/* Both happened: the race was run, not just the quiet case. */
+	EXPECT_LT(0, installed);
+	EXPECT_LT(0, refused);
+}
+
+#define RACE_CALLS	3000
+
+static void guest_reset_loop(uint64_t n)
+{
+	for (; n; n--) {
+		GUEST_ASSERT_EQ(0, guest_hypercall(PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+		GUEST_ASSERT_EQ(0, guest_hypercall(PVHV_HC_EVTCHN_SETUP,
+						   SHARED_GPA, 0x30, 0, 0));
+	}
+}
+
+static void guest_trap_table_loop(uint64_t n)
+{
+	for (; n; n--)
+		GUEST_ASSERT_EQ(0, guest_hypercall(PVHV_HC_SET_TRAP_TABLE,
+						   GPAGE(PK_TRAPS), 0, 0, 0));
+}
+
+static void guest_set_callback_loop(uint64_t n)
+{
+	long ret;
+
+	for (; n; n--) {
+		ret = guest_hypercall(PVHV_HC_SET_CALLBACK, (uint64_t)pk_int80,
+				      0x40, 0, 0);
+		/* Installed, or no trap table or event channels just now. */
+		if (ret != -PVHV_ENOENT && ret != -PVHV_ENODEV)
+			GUEST_ASSERT_EQ(0, ret);
+	}
+}
+
+/*
+ * One vCPU soft-resets and sets up event channels again, one installs the
+ * trap table, one sets the event callback, all at once: set_callback must
+ * never use the event channel state a reset is clearing.  (It checked the
+ * shared page without the lock and then used the upcall vCPU under it,
+ * which the reset had set to NULL meanwhile.)
+ */
+TEST_F(traps, a_soft_reset_races_the_event_callback)
+{
+	void (*const loops[])(uint64_t) = {
+		guest_reset_loop, guest_trap_table_loop, guest_set_callback_loop,
+	};
+	struct minivm *vm = self->vm;
+	int i, id[3];
+
+	for (i = 0; i < 3; i++) {
+		id[i] = minivm_add_vcpu(vm, loops[i], RACE_CALLS);
+		ASSERT_LT(0, id[i]);
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, minivm_vcpu_start(vm, id[i]));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, id[i]));
+}
+
 TEST_HARNESS_MAIN
