@@ -67,6 +67,12 @@ struct pvhv_pt_dom {
 	/* Write tracking: registered on @kvm (a reference) when non-NULL. */
 	struct kvm *kvm;
 	struct pvhv_write_tracker tracker;
+	/*
+	 * The notifier is on a VM's list: set with kvm, cleared only once
+	 * teardown has unregistered it (after kvm was cleared and pt->lock
+	 * dropped), so that a pin racing a teardown never links it twice.
+	 */
+	bool tracker_linked;
 	atomic_t slot_gen;		/* memslots removed so far */
 	/*
 	 * sysfs pt/track_writes (default true): write-track typed frames.

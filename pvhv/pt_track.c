@@ -93,6 +93,9 @@ int pvhv_pt_track(struct pvhv_pt_dom *pt, struct kvm *kvm,
 {
 	lockdep_assert_held(&pt->lock);
 	if (!pt->kvm) {
+		/* A teardown on another vCPU is still unregistering it. */
+		if (pt->tracker_linked)
+			return -PVHV_EAGAIN;
 		pt->tracker.write = pt_track_write;
 		pt->tracker.remove_region = pt_track_remove_region;
 		/* From the VM's process: this runs in a hypercall. */
@@ -100,6 +103,7 @@ int pvhv_pt_track(struct pvhv_pt_dom *pt, struct kvm *kvm,
 			return -PVHV_ESRCH;
 		kvm_get_kvm(kvm);
 		pt->kvm = kvm;
+		pt->tracker_linked = true;
 	}
 	if (WARN_ON_ONCE(pt->kvm != kvm))
 		return -PVHV_ESRCH;
@@ -139,4 +143,7 @@ void pvhv_pt_track_stop(struct pvhv_pt_dom *pt, struct kvm *kvm)
 		return;
 	pvhv_write_tracker_unregister(kvm, &pt->tracker);
 	kvm_put_kvm(kvm);
+	mutex_lock(&pt->lock);
+	pt->tracker_linked = false;
+	mutex_unlock(&pt->lock);
 }

@@ -404,6 +404,63 @@ TEST_F(pt, multicall_runs_each_call)
 }
 
 /* A domain that goes away with pinned tables leaves nothing behind. */
+#define RACE_CALLS	3000
+
+static void guest_reset_loop(uint64_t n)
+{
+	for (; n; n--)
+		GUEST_ASSERT_EQ(0, guest_hypercall(PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+}
+
+/* Pin and unpin the empty L1 table at @op's frame, with @op in the next page. */
+static void guest_pin_loop(uint64_t gpa)
+{
+	struct pvhv_mmuext_op *op = (void *)(gpa + 4096);
+	long ret;
+	int i;
+
+	for (i = 0; i < RACE_CALLS; i++) {
+		*op = (struct pvhv_mmuext_op){ PVHV_MMUEXT_PIN_L1_TABLE, 0,
+					       gpa >> 12 };
+		ret = guest_hypercall(PVHV_HC_MMUEXT_OP, gpa + 4096, 1, 0, 0);
+		/* Pinned; or refused while a reset is still tearing down. */
+		if (ret != -PVHV_EAGAIN)
+			GUEST_ASSERT_EQ(0, ret);
+		*op = (struct pvhv_mmuext_op){ PVHV_MMUEXT_UNPIN_TABLE, 0,
+					       gpa >> 12 };
+		ret = guest_hypercall(PVHV_HC_MMUEXT_OP, gpa + 4096, 1, 0, 0);
+		/* Unpinned; or a reset unpinned it first. */
+		if (ret != -PVHV_ENOENT)
+			GUEST_ASSERT_EQ(0, ret);
+	}
+}
+
+/*
+ * Two vCPUs pin tables while a third soft-resets: the write-tracking
+ * notifier a pin registers must never be linked again while a reset is
+ * still unlinking it.  (Teardown cleared the VM under the lock but
+ * unregistered after dropping it: a pin in between re-added the same
+ * list node, a loop in KVM's notifier list.)  Every counter comes back.
+ */
+TEST_F(pt, a_soft_reset_races_pins_on_other_vcpus)
+{
+	struct minivm *vm = self->vm;
+	long tables = pvhv_sysfs_long("pt_tables");
+	int i, id[3];
+
+	id[0] = minivm_add_vcpu(vm, guest_reset_loop, RACE_CALLS);
+	id[1] = minivm_add_vcpu(vm, guest_pin_loop, GPAGE(L1(0)));
+	id[2] = minivm_add_vcpu(vm, guest_pin_loop, GPAGE(DATA));
+	for (i = 0; i < 3; i++) {
+		ASSERT_LT(0, id[i]);
+		ASSERT_EQ(0, minivm_vcpu_start(vm, id[i]));
+	}
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, id[i]));
+	EXPECT_EQ(0, ghc(vm, PVHV_HC_SOFT_RESET, 0, 0, 0, 0));
+	EXPECT_EQ(tables, pvhv_sysfs_long("pt_tables"));
+}
+
 TEST(teardown_with_pinned_tables)
 {
 	struct minivm_opts opts = { 0 };

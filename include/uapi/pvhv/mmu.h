@@ -34,6 +34,8 @@
  * PVHV_EBUSY	unpinning the table a vCPU uses as its base, or pinning a
  *		frame twice
  * PVHV_ENOSPC	the domain has PVHV_PT_MAX_TABLES typed frames already
+ * PVHV_EAGAIN	a soft reset on another vCPU is still tearing down the
+ *		domain's tables; try again
  */
 #ifndef _UAPI_PVHV_MMU_H
 #define _UAPI_PVHV_MMU_H
