@@ -70,16 +70,20 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 	if (!req)
 		return -PVHV_ENOMEM;
 	mutex_lock(&pt->lock);
-	ret = pvhv_pin_batch_begin(&b, ctx->dom);
-	if (ret) {
-		ret = -PVHV_ESRCH;
-		goto unlock;
-	}
 	while (done < count && !ret) {
 		n = min_t(u64, PT_CHUNK, count - done);
+		/*
+		 * Read the chunk before the batch takes the VM's mmap_lock: a
+		 * fault on the list would take it a second time, which
+		 * deadlocks as soon as a writer (QEMU's mmap) waits between.
+		 */
 		if (kvm_vcpu_read_guest(ctx->vcpu, gpa + done * sizeof(*req),
 					req, n * sizeof(*req))) {
 			ret = -PVHV_EFAULT;
+			break;
+		}
+		if (pvhv_pin_batch_begin(&b, ctx->dom)) {
+			ret = -PVHV_ESRCH;
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -88,12 +92,12 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 				break;
 			done++;
 		}
+		pvhv_pin_batch_end(&b);
+		cond_resched();
 	}
-	pvhv_pin_batch_end(&b);
 	pt->updates += done;
 	if (ret)
 		pt->updates_failed++;
-unlock:
 	mutex_unlock(&pt->lock);
 	kfree(req);
 	return pt_write_done(ctx, done_gpa, done) ?: ret;
@@ -269,6 +273,9 @@ static long hc_multicall(struct pvhv_hc_ctx *ctx)
 	if (!count || count > PVHV_MULTICALL_MAX || (gpa & 7))
 		return -PVHV_EINVAL;
 	for (i = 0; i < count; i++) {
+		/* Up to 64 calls of up to 512 updates: let others run. */
+		if (i)
+			cond_resched();
 		if (kvm_vcpu_read_guest(ctx->vcpu, gpa + i * sizeof(mc), &mc,
 					sizeof(mc)))
 			return -PVHV_EFAULT;
