@@ -348,7 +348,7 @@ int pvhv_mem_pin(struct inode *inode, struct pvhv_mem *mem, pgoff_t idx,
 {
 	struct page *page;
 	unsigned long n;
-	void *old;
+	void *old, *cur;
 	int ret = 0;
 
 again:
@@ -376,12 +376,20 @@ again:
 			return ret;
 		goto again;
 	}
+	/*
+	 * Compare and exchange: to allocate a node the store may drop the
+	 * xa_lock, and another pin of this frame may count itself meanwhile;
+	 * a plain store of n + 1 would then lose that pin.
+	 */
 	xa_lock(&mem->pins);
-	old = xa_load(&mem->pins, idx);
-	n = old ? xa_to_value(old) : 0;
-	ret = xa_err(__xa_store(&mem->pins, idx, xa_mk_value(n + 1),
-				GFP_KERNEL));
+	do {
+		old = xa_load(&mem->pins, idx);
+		n = old ? xa_to_value(old) : 0;
+		cur = __xa_cmpxchg(&mem->pins, idx, old, xa_mk_value(n + 1),
+				   GFP_KERNEL);
+	} while (!xa_is_err(cur) && cur != old);
 	xa_unlock(&mem->pins);
+	ret = xa_err(cur);
 	if (ret)
 		goto out;
 	get_page(page);
