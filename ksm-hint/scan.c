@@ -47,12 +47,20 @@ DEFINE_MUTEX(pvhv_ksm_scan_lock);
 static DECLARE_WAIT_QUEUE_HEAD(pvhv_ksm_wait);
 static struct task_struct *pvhv_ksm_thread;
 
-/* Where the scan is: under pvhv_ksm_scan_lock. */
+/*
+ * Where the scan is: under pvhv_ksm_scan_lock.  Between batches the
+ * cursor holds no reference (it is parked): a reference would keep a
+ * domain whose VM has gone, with all its frames, alive for as long as the
+ * scanner sleeps or is stopped.  A parked cursor names its file by id,
+ * which is not reused (allocated cyclically from 2^32), and resumes at
+ * idx, or at the next file if that one went.
+ */
 static struct {
 	u32 mem_id;			/* next memory file to look at */
 	struct inode *inode;		/* the current one, referenced */
 	struct pvhv_mem *mem;
 	pgoff_t idx;
+	bool parked;			/* in file mem_id, not referenced */
 	unsigned long pages_seen;	/* in this full scan */
 } cursor;
 
@@ -111,6 +119,35 @@ static void pvhv_ksm_cursor_next_file(void)
 	cursor.inode = NULL;
 	cursor.mem = NULL;
 	cursor.mem_id++;
+	cursor.idx = 0;
+}
+
+/* The batch ends: let go of the cursor's file (see cursor). */
+static void pvhv_ksm_cursor_park(void)
+{
+	pvhv_ksm_merge_pending();
+	if (!cursor.inode)
+		return;
+	iput(cursor.inode);
+	cursor.inode = NULL;
+	cursor.mem = NULL;
+	cursor.parked = true;
+}
+
+/* The next batch starts: the parked cursor's file again, if it is there. */
+static void pvhv_ksm_cursor_resume(void)
+{
+	u32 id = cursor.mem_id;
+
+	cursor.parked = false;
+	cursor.mem = pvhv_mem_get_next(&cursor.mem_id, &cursor.inode);
+	if (cursor.mem && cursor.mem_id == id)
+		return;		/* on from cursor.idx */
+	/* It went: the batch enters the next file from its start. */
+	if (cursor.mem)
+		iput(cursor.inode);
+	cursor.inode = NULL;
+	cursor.mem = NULL;
 	cursor.idx = 0;
 }
 
@@ -275,6 +312,8 @@ static void pvhv_ksm_scan_batch(void)
 	struct pvhv_shared_frame *own;
 	struct page *page;
 
+	if (cursor.parked)
+		pvhv_ksm_cursor_resume();
 	while (todo && !kthread_should_stop()) {
 		if (!cursor.inode) {
 			if (!cursor.mem_id)
@@ -314,7 +353,7 @@ static void pvhv_ksm_scan_batch(void)
 		todo--;
 		cond_resched();
 	}
-	pvhv_ksm_merge_pending();
+	pvhv_ksm_cursor_park();
 }
 
 /* Drop the cursor's file and every hint (the scanner stops). */
@@ -421,4 +460,5 @@ void pvhv_ksm_rehash(void)
 	cursor.inode = NULL;
 	cursor.mem = NULL;
 	cursor.idx = 0;
+	cursor.parked = false;
 }

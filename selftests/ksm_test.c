@@ -521,4 +521,38 @@ TEST(teardown_with_shared_frames)
 	ksm_reset();
 }
 
+/*
+ * The scanner stopped in the middle of a domain's memory must not keep
+ * the domain: when its VM goes, its frames and the domain go too.  (The
+ * cursor held a reference on its file until the scanner ran again.)
+ */
+TEST(a_stopped_scanner_keeps_no_domain_alive)
+{
+	long frames, domains, scanned;
+	struct minivm *a;
+	int i;
+
+	NEED_PVHV();
+	ksm_reset();
+	frames = pvhv_sysfs_long("frames");
+	domains = pvhv_sysfs_long("domains_active");
+	a = new_vm("S");
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, gdo(a, G_FILL, GPAGE(DATA), 1, 4 * N));
+	/* A few small batches: the cursor stops inside a's frames. */
+	ASSERT_EQ(0, ksm_set("pages_to_scan", 8));
+	scanned = ksm("pages_scanned");
+	ASSERT_EQ(0, ksm_set("run", 1));
+	for (i = 0; i < SCAN_TIMEOUT_S * 100 &&
+		    ksm("pages_scanned") < scanned + 16; i++)
+		usleep(10000);
+	ASSERT_EQ(0, ksm_set("run", 0));
+	EXPECT_LE(scanned + 16, ksm("pages_scanned"));
+
+	minivm_destroy(a);
+	EXPECT_EQ(domains, pvhv_sysfs_wait("domains_active", domains));
+	EXPECT_EQ(frames, pvhv_sysfs_wait("frames", frames));
+	ksm_reset();
+}
+
 TEST_HARNESS_MAIN
