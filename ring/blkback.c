@@ -20,6 +20,7 @@
  * and a bad request gets an error response.
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -651,19 +652,22 @@ static int vbd_connect(struct pvhv_vbd *vbd, const struct pvhv_vbd_connect *c)
 	vbd->kicked = true;		/* look at the ring once at start */
 	atomic_set(&vbd->notify_held, 0);
 	vbd->hold_ns = (u64)READ_ONCE(vbd_hold_max_us) * NSEC_PER_USEC;
+	ret = pvhv_evtchn_bind_host(vbd->dom, c->port, vbd_kick, vbd);
+	if (ret)	/* -ENOENT (not a port unbound for the host), -ENODEV, -EINVAL */
+		goto err_wq;
+	/*
+	 * The port before the thread: its first look at the ring may answer
+	 * requests already there, and must notify this connection's port,
+	 * not the previous one's.  vbd_kick() needs no thread yet.
+	 */
+	vbd->port = c->port;
 	vbd->thread = kthread_run(vbd_thread, vbd, "pvhv-vbd%llu.%u",
 				  vbd->dom->id, vbd->index);
 	if (IS_ERR(vbd->thread)) {
+		pvhv_evtchn_unbind_host(vbd->dom, c->port, vbd);
 		ret = -PVHV_ENOMEM;
 		goto err_wq;
 	}
-	ret = pvhv_evtchn_bind_host(vbd->dom, c->port, vbd_kick, vbd);
-	if (ret) {
-		/* -ENOENT (not a port unbound for the host), -ENODEV, -EINVAL */
-		kthread_stop(vbd->thread);
-		goto err_wq;
-	}
-	vbd->port = c->port;
 	vbd->nr_ring_pages = n;
 	vbd->connected = true;
 	atomic_inc(&pvhv_vbd_connected);
@@ -690,6 +694,8 @@ static struct pvhv_vbd *vbd_get(struct pvhv_domain *dom, u64 index)
 
 	if (index >= PVHV_VBD_MAX_DISKS)
 		return NULL;
+	/* A guest's number: no speculative read past the array either. */
+	index = array_index_nospec(index, PVHV_VBD_MAX_DISKS);
 	mutex_lock(&pvhv_vbd_lock);
 	if (dom->vbd)
 		vbd = dom->vbd->vbd[index];

@@ -942,6 +942,45 @@ TEST_F(blk, cached_reads_served_by_the_thread)
  * ring, grants and ports go, the disk stays attached, and the new kernel
  * connects again.
  */
+/*
+ * A request already on the ring when the disk connects is answered by the
+ * thread's first look, and its event goes to the port of this connection.
+ * (The thread was started before the new port was set: an early answer
+ * went to the previous connection's port.)
+ */
+TEST_F(blk, an_answer_at_connect_goes_to_the_new_port)
+{
+	struct pvhv_shared_info *si = minivm_hva(self->vm, SHARED_GPA);
+	long port;
+	int i, tries;
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_DISCONNECT, 0, 0, 0, 0));
+		port = ghc(self->vm, PVHV_HC_EVTCHN_ALLOC_UNBOUND,
+			   PVHV_DOMID_HOST, 0, 0, 0);
+		ASSERT_LT(0, port);
+		memset(si->evtchn_pending, 0, sizeof(si->evtchn_pending));
+		prepare_connect(self->vm, &self->f, port, 2);
+		queue_rw(self, PVHV_BLK_OP_READ, 8 * i, 0, 8, 0);
+		pvhv_blk_front_push(&self->f);
+		ASSERT_EQ(0, ghc(self->vm, PVHV_HC_VBD_CONNECT, 0, CONNECT_GPA,
+				 0, 0));
+		for (tries = 0; tries < 2000; tries++) {
+			if (__atomic_load_n(&si->evtchn_pending[port / 64],
+					    __ATOMIC_ACQUIRE) & (1ULL << (port % 64)))
+				break;
+			usleep(500);
+		}
+		ASSERT_GT(2000, tries) TH_LOG("connection %d: no event on port %ld", i, port);
+		ASSERT_TRUE(pvhv_blk_front_rsp_pending(&self->f));
+		self->f.rsp_cons++;
+		/* The old port is closed, as a frontend would. */
+		ASSERT_EQ(0, ghc(self->vm, PVHV_HC_EVTCHN_CLOSE, self->port,
+				 0, 0, 0));
+		self->port = port;
+	}
+}
+
 TEST_F(blk, soft_reset_then_reconnect)
 {
 	uint8_t *d = minivm_hva(self->vm, DATA_GPA(0));
