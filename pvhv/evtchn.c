@@ -5,6 +5,7 @@
  * described in include/uapi/pvhv/event.h.
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
@@ -74,6 +75,11 @@ static struct pvhv_evtchn *evtchn_get_or_create(struct pvhv_domain *dom)
 	return evtchn_of(dom);
 }
 
+/*
+ * A port number from a guest.  Every caller clamps it with
+ * array_index_nospec() after this check, before indexing ev->port[]: a
+ * mispredicted check must not read (or call through) past the array.
+ */
 static bool port_valid(u64 port)
 {
 	return port >= 1 && port < PVHV_EVTCHN_PORTS;
@@ -333,6 +339,7 @@ static long hc_evtchn_bind_interdomain(struct pvhv_hc_ctx *ctx)
 		return -PVHV_ENODEV;
 	if (rid == PVHV_DOMID_HOST || rid > U32_MAX || !port_valid(rport))
 		return -PVHV_EINVAL;
+	rport = array_index_nospec(rport, PVHV_EVTCHN_PORTS);
 	rd = pvhv_domain_get_by_id(rid);
 	if (!rd)
 		return -PVHV_ESRCH;
@@ -380,6 +387,7 @@ static long hc_evtchn_send(struct pvhv_hc_ctx *ctx)
 		return -PVHV_ENODEV;
 	if (!port_valid(port))
 		return -PVHV_EINVAL;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	p = &ev->port[port];
 	spin_lock_irqsave(&ev->lock, flags);
 	ev->sent++;
@@ -430,6 +438,7 @@ static long hc_evtchn_close(struct pvhv_hc_ctx *ctx)
 		return -PVHV_ENODEV;
 	if (!port_valid(port))
 		return -PVHV_EINVAL;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	return evtchn_close(ctx->dom, ev, port);
 }
 
@@ -446,6 +455,7 @@ static long hc_evtchn_status(struct pvhv_hc_ctx *ctx)
 		return -PVHV_ENODEV;
 	if (!port_valid(port))
 		return -PVHV_EINVAL;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	p = &ev->port[port];
 	spin_lock_irqsave(&ev->lock, flags);
 	ret = PVHV_EVTCHN_STATUS(p->state, p->remote_domid, p->remote_port);
@@ -486,6 +496,7 @@ int pvhv_evtchn_bind_host(struct pvhv_domain *dom, u32 port,
 		return -ENODEV;
 	if (!port_valid(port))
 		return -EINVAL;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	p = &ev->port[port];
 	spin_lock_irqsave(&ev->lock, flags);
 	if (p->state == PVHV_EVTCHN_UNBOUND &&
@@ -507,6 +518,7 @@ void pvhv_evtchn_unbind_host(struct pvhv_domain *dom, u32 port, void *data)
 
 	if (!ev || !port_valid(port))
 		return;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	p = &ev->port[port];
 	spin_lock_irqsave(&ev->lock, flags);
 	if (p->state == PVHV_EVTCHN_HOST && p->host_data == data) {
@@ -525,6 +537,7 @@ void pvhv_evtchn_notify(struct pvhv_domain *dom, u32 port)
 
 	if (!ev || !port_valid(port))
 		return;
+	port = array_index_nospec(port, PVHV_EVTCHN_PORTS);
 	spin_lock_irqsave(&ev->lock, flags);
 	if (ev->port[port].state == PVHV_EVTCHN_HOST)
 		evtchn_raise_locked(ev, port);

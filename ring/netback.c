@@ -12,6 +12,7 @@
  * (netback_sched.c).
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -229,6 +230,8 @@ static struct pvhv_vif *vif_get(struct pvhv_domain *dom, u64 index)
 
 	if (index >= PVHV_VIF_MAX_IFS)
 		return NULL;
+	/* A guest's number: no speculative read past the array either. */
+	index = array_index_nospec(index, PVHV_VIF_MAX_IFS);
 	mutex_lock(&pvhv_vif_lock);
 	if (dom->vif)
 		vif = dom->vif->vif[index];
