@@ -264,6 +264,17 @@ static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 		return ret;	/* -EFAULT, -EPERM, -ENOMEM: PVHV_E* values */
 
 	spin_lock_irqsave(&ev->lock, flags);
+	/*
+	 * The VM may have lost the domain's memory meanwhile (QEMU unmapped
+	 * it on another thread) and its teardown run already: state set now
+	 * would outlive the VM, and a peer's send would interrupt a freed
+	 * vCPU.  Teardown takes this lock after the binding is gone.
+	 */
+	if (READ_ONCE(ctx->dom->kvm) != kvm) {
+		spin_unlock_irqrestore(&ev->lock, flags);
+		pvhv_mem_unpin(&pin);
+		return -PVHV_ESRCH;
+	}
 	old = ev->page;
 	ev->page = pin;
 	ev->shared = page_address(pin.page);
