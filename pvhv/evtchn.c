@@ -8,6 +8,7 @@
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/kvm_host.h>
@@ -30,6 +31,13 @@ struct pvhv_evtchn_port {
 };
 
 struct pvhv_evtchn {
+	/*
+	 * Setup and teardown, each whole: a teardown decides whether the
+	 * state is its VM's, clears it and closes every port before a setup
+	 * (of a new kernel, or of the next VM) can install new state, and a
+	 * setup that finds its VM unbound installs nothing.
+	 */
+	struct mutex setup_lock;
 	spinlock_t lock;		/* everything below */
 	struct pvhv_domain *dom;
 	struct kvm *kvm;		/* the VM that set it up */
@@ -68,6 +76,7 @@ static struct pvhv_evtchn *evtchn_get_or_create(struct pvhv_domain *dom)
 	ev = kvzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
 	if (!ev)
 		return NULL;
+	mutex_init(&ev->setup_lock);
 	spin_lock_init(&ev->lock);
 	ev->dom = dom;
 	if (cmpxchg_release(&dom->evtchn, NULL, ev))
@@ -263,18 +272,21 @@ static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 	if (ret)
 		return ret;	/* -EFAULT, -EPERM, -ENOMEM: PVHV_E* values */
 
-	spin_lock_irqsave(&ev->lock, flags);
 	/*
 	 * The VM may have lost the domain's memory meanwhile (QEMU unmapped
 	 * it on another thread) and its teardown run already: state set now
 	 * would outlive the VM, and a peer's send would interrupt a freed
-	 * vCPU.  Teardown takes this lock after the binding is gone.
+	 * vCPU.  Teardown runs after the binding is gone and takes
+	 * setup_lock, so it either comes after this setup and clears it, or
+	 * before it, and this setup sees the VM unbound.
 	 */
+	mutex_lock(&ev->setup_lock);
 	if (READ_ONCE(ctx->dom->kvm) != kvm) {
-		spin_unlock_irqrestore(&ev->lock, flags);
+		mutex_unlock(&ev->setup_lock);
 		pvhv_mem_unpin(&pin);
 		return -PVHV_ESRCH;
 	}
+	spin_lock_irqsave(&ev->lock, flags);
 	old = ev->page;
 	ev->page = pin;
 	ev->shared = page_address(pin.page);
@@ -282,6 +294,7 @@ static long hc_evtchn_setup(struct pvhv_hc_ctx *ctx)
 	ev->vcpu = vcpu;
 	ev->vector = vector;
 	spin_unlock_irqrestore(&ev->lock, flags);
+	mutex_unlock(&ev->setup_lock);
 	pvhv_mem_unpin(&old);
 	return 0;
 }
@@ -591,8 +604,15 @@ void pvhv_evtchn_teardown(struct pvhv_domain *dom, struct kvm *kvm)
 	struct pvhv_frame_pin old;
 	unsigned long flags;
 
-	if (!ev || READ_ONCE(ev->kvm) != kvm)
+	if (!ev)
 		return;
+	/* Decided under setup_lock: see struct pvhv_evtchn. */
+	mutex_lock(&ev->setup_lock);
+	if (ev->kvm != kvm) {
+		/* Never set up by this VM, or already the next one's. */
+		mutex_unlock(&ev->setup_lock);
+		return;
+	}
 	evtchn_close_all(dom, ev);
 	spin_lock_irqsave(&ev->lock, flags);
 	old = ev->page;
@@ -602,6 +622,7 @@ void pvhv_evtchn_teardown(struct pvhv_domain *dom, struct kvm *kvm)
 	ev->vector = 0;
 	ev->kvm = NULL;
 	spin_unlock_irqrestore(&ev->lock, flags);
+	mutex_unlock(&ev->setup_lock);
 	pvhv_mem_unpin(&old);
 }
 
