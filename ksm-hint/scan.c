@@ -122,16 +122,23 @@ static void pvhv_ksm_cursor_next_file(void)
 	cursor.idx = 0;
 }
 
-/* The batch ends: let go of the cursor's file (see cursor). */
-static void pvhv_ksm_cursor_park(void)
+/*
+ * The batch ends: let go of the cursor's file (see cursor).  The caller
+ * puts the inode returned once it has dropped pvhv_ksm_scan_lock: the last
+ * put of a domain's file removes the domain's sysfs directory, which waits
+ * for writers of ksm/merge, which take that lock.
+ */
+static struct inode *pvhv_ksm_cursor_park(void)
 {
+	struct inode *inode = cursor.inode;
+
 	pvhv_ksm_merge_pending();
-	if (!cursor.inode)
-		return;
-	iput(cursor.inode);
+	if (!inode)
+		return NULL;
 	cursor.inode = NULL;
 	cursor.mem = NULL;
 	cursor.parked = true;
+	return inode;
 }
 
 /* The next batch starts: the parked cursor's file again, if it is there. */
@@ -141,8 +148,12 @@ static void pvhv_ksm_cursor_resume(void)
 
 	cursor.parked = false;
 	cursor.mem = pvhv_mem_get_next(&cursor.mem_id, &cursor.inode);
-	if (cursor.mem && cursor.mem_id == id)
+	if (cursor.mem && cursor.mem_id == id) {
+		/* Merging was turned off meanwhile (ksm/merge): leave it. */
+		if (!READ_ONCE(cursor.mem->dom->ksm_merge))
+			pvhv_ksm_cursor_next_file();
 		return;		/* on from cursor.idx */
+	}
 	/* It went: the batch enters the next file from its start. */
 	if (cursor.mem)
 		iput(cursor.inode);
@@ -304,8 +315,11 @@ static void pvhv_ksm_full_scan_start(void)
 		pvhv_hints_resize(pages);	/* on failure: no hints */
 }
 
-/* Scan up to pages_to_scan frames.  Under pvhv_ksm_scan_lock. */
-static void pvhv_ksm_scan_batch(void)
+/*
+ * Scan up to pages_to_scan frames.  Under pvhv_ksm_scan_lock; the caller
+ * puts the inode returned after dropping it (pvhv_ksm_cursor_park()).
+ */
+static struct inode *pvhv_ksm_scan_batch(void)
 {
 	unsigned long todo = READ_ONCE(pvhv_ksm_knobs.pages_to_scan);
 	unsigned long empty = 0;
@@ -328,7 +342,7 @@ static void pvhv_ksm_scan_batch(void)
 				cursor.mem_id = 0;
 				/* Nothing anywhere: wait for the next batch. */
 				if (++empty > 1)
-					return;
+					return NULL;
 				continue;
 			}
 			if (!READ_ONCE(cursor.mem->dom->ksm_merge) ||
@@ -353,7 +367,7 @@ static void pvhv_ksm_scan_batch(void)
 		todo--;
 		cond_resched();
 	}
-	pvhv_ksm_cursor_park();
+	return pvhv_ksm_cursor_park();
 }
 
 /* Drop the cursor's file and every hint (the scanner stops). */
@@ -393,10 +407,13 @@ static int pvhv_ksm_thread_fn(void *unused)
 	set_freezable();
 	set_user_nice(current, 5);	/* as ksmd */
 	while (!kthread_should_stop()) {
+		struct inode *put = NULL;
+
 		mutex_lock(&pvhv_ksm_scan_lock);
 		if (pvhv_ksm_should_run())
-			pvhv_ksm_scan_batch();
+			put = pvhv_ksm_scan_batch();
 		mutex_unlock(&pvhv_ksm_scan_lock);
+		iput(put);
 
 		if (pvhv_ksm_should_run()) {
 			sleep = READ_ONCE(pvhv_ksm_knobs.sleep_millisecs);

@@ -4,6 +4,8 @@
  * the meaning matches) and /sys/kernel/pvhv/domains/<name>/ksm/.
  */
 #include <linux/kernel.h>
+#include <linux/delay.h>
+#include <linux/sched/signal.h>
 #include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
@@ -244,7 +246,15 @@ static ssize_t merge_store(struct kobject *k, struct kobj_attribute *a,
 	ret = kstrtobool(buf, &v);
 	if (ret)
 		return ret;
-	mutex_lock(&pvhv_ksm_scan_lock);
+	/*
+	 * Not waiting for the lock while holding this attribute: the scanner
+	 * may hold it and be putting this domain's last file, whose removal
+	 * of the domain's sysfs directory waits for this write to end.
+	 */
+	if (!mutex_trylock(&pvhv_ksm_scan_lock)) {
+		msleep(5);	/* a batch takes milliseconds: no busy loop */
+		return restart_syscall();
+	}
 	WRITE_ONCE(dom->ksm_merge, v);
 	/* Off: this domain shares nothing with anyone any more. */
 	if (!v)
