@@ -675,7 +675,7 @@ static int vbd_connect(struct pvhv_vbd *vbd, const struct pvhv_vbd_connect *c)
 	return 0;
 
 err_wq:
-	/* The thread may have answered requests already on the ring. */
+	/* No thread ran: no request was started, no notification held. */
 	destroy_workqueue(vbd->io_wq);
 	hrtimer_cancel(&vbd->hold_timer);
 err_unmap:

@@ -308,17 +308,26 @@ void guest_enable_interrupts(void)
 	__asm__ volatile("sti" : : : "memory");
 }
 
-static void setup_tables(struct minivm *vm, struct kvm_sregs *sregs)
+/*
+ * The GDT and IDT, written in guest memory for the first vCPU only: a
+ * later one shares them, and gates a test has set since must stay.
+ */
+static void setup_tables(struct minivm *vm, struct kvm_sregs *sregs,
+			 bool write)
 {
 	uint64_t *gdt = minivm_hva(vm, GDT_GPA);
 	uint64_t *idt = minivm_hva(vm, IDT_GPA);
 	int v;
 
+	sregs->gdt.base = GDT_GPA;
+	sregs->gdt.limit = 3 * 8 - 1;
+	sregs->idt.base = IDT_GPA;
+	sregs->idt.limit = 256 * 16 - 1;
+	if (!write)
+		return;
 	gdt[0] = 0;
 	gdt[1] = 0x00af9b000000ffffULL;	/* 0x08: 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf93000000ffffULL;	/* 0x10: data */
-	sregs->gdt.base = GDT_GPA;
-	sregs->gdt.limit = 3 * 8 - 1;
 	for (v = 32; v < 256; v++) {
 		uint64_t h = (uintptr_t)minivm_irq_stubs + 16 * (v - 32);
 
@@ -327,8 +336,6 @@ static void setup_tables(struct minivm *vm, struct kvm_sregs *sregs)
 			     ((h >> 16 & 0xffff) << 48);
 		idt[2 * v + 1] = h >> 32;
 	}
-	sregs->idt.base = IDT_GPA;
-	sregs->idt.limit = 256 * 16 - 1;
 }
 
 static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts,
@@ -379,7 +386,7 @@ static int setup_cpu(struct minivm *vm, const struct minivm_opts *opts,
 	sregs.gs = seg;
 	sregs.ss = seg;
 	if (opts->irqchip)
-		setup_tables(vm, &sregs);
+		setup_tables(vm, &sregs, fd == vm->vcpu_fd);
 	if (ioctl(fd, KVM_SET_SREGS, &sregs))
 		return -1;
 
@@ -618,8 +625,10 @@ enum ucall_type minivm_vcpu_join(struct minivm *vm, int i)
 {
 	void *ret;
 
-	if (pthread_join(vm->ap[i].thread, &ret))
+	if (i < 0 || i >= vm->nr_vcpus || vm->ap[i].vm != vm ||
+	    pthread_join(vm->ap[i].thread, &ret))
 		return UCALL_NONE;
+	vm->ap[i].vm = NULL;		/* joined */
 	return (enum ucall_type)(uintptr_t)ret;
 }
 
