@@ -293,6 +293,7 @@ static int pvhv_ksm_enter_file(void)
 		page = xa_load(&cursor.mem->p2m, idx);
 		if (page && pvhv_page_shared(page))
 			pvhv_mem_unshare(cursor.inode, cursor.mem, idx);
+		cond_resched();		/* up to a grant table's worth */
 	}
 	return 0;
 }

@@ -252,7 +252,8 @@ static ssize_t merge_store(struct kobject *k, struct kobj_attribute *a,
 	 * of the domain's sysfs directory waits for this write to end.
 	 */
 	if (!mutex_trylock(&pvhv_ksm_scan_lock)) {
-		msleep(5);	/* a batch takes milliseconds: no busy loop */
+		/* A batch takes milliseconds: no busy loop. */
+		usleep_range(5000, 10000);
 		return restart_syscall();
 	}
 	WRITE_ONCE(dom->ksm_merge, v);
