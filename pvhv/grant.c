@@ -158,7 +158,7 @@ int pvhv_grant_map_many(struct pvhv_domain *granter, u64 grantee_id,
 			ret = pvhv_pt_get_granted_writable(pt, maps[i].gfn);
 			maps[i].writable = !ret;
 		}
-		mutex_unlock(&pt->lock);
+		pvhv_pt_unlock(pt);
 		if (ret)
 			pvhv_grant_unmap_many(maps, n);
 	}

@@ -88,9 +88,35 @@ struct pvhv_pt_dom {
 	u64 idt_gfn;
 	u64 text_start, text_end;
 	u16 kernel_cs;
+	/*
+	 * Tables typed or freed since the running hypercall began: its
+	 * budget (PVHV_PT_WORK_BUDGET), under lock.
+	 */
+	unsigned int work;
+	/*
+	 * Frames freed under the lock, whose pins pvhv_pt_unlock() drops
+	 * after it: see there.
+	 */
+	struct list_head freed;
 	/* Counters (sysfs pt/) */
 	u64 updates, updates_failed, ext_ops, direct_writes, direct_undone;
+	u64 continued;			/* hypercalls continued on the budget */
 };
+
+/*
+ * Tables one mmu_update or mmuext_op may type or free before it continues
+ * (PVHV_HC_CONTINUE) and drops pt->lock.  One entry can still do up to
+ * PVHV_PT_MAX_TABLES (a whole tree typed or freed), so a call holds the
+ * lock for at most this many plus one entry's worth.
+ */
+#define PVHV_PT_WORK_BUDGET	256
+
+/*
+ * Drop pt->lock, then the pins of the frames freed under it.  Every holder
+ * of pt->lock unlocks with this: the last pin of a domain's last memory
+ * file frees the domain, which takes pt->lock (pt_domain_destroy()).
+ */
+void pvhv_pt_unlock(struct pvhv_pt_dom *pt);
 
 /* The domain's state, created on first use; NULL without memory. */
 struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom);

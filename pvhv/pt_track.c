@@ -75,7 +75,7 @@ static void pt_track_write(struct pvhv_write_tracker *t,
 		kvm_inject_gp(vcpu, 0);
 	}
 out:
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 }
 
 /* Tracking of gfns in removed memory is gone with the memslot. */
@@ -145,5 +145,5 @@ void pvhv_pt_track_stop(struct pvhv_pt_dom *pt, struct kvm *kvm)
 	kvm_put_kvm(kvm);
 	mutex_lock(&pt->lock);
 	pt->tracker_linked = false;
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 }

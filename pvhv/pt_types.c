@@ -143,14 +143,31 @@ static bool pt_is_table(u8 type)
 	return type >= PVHV_FRAME_L1 && type <= PVHV_FRAME_L4;
 }
 
-/* Free @f, typed or half-typed, without touching its entries. */
+/*
+ * Free @f, typed or half-typed, without touching its entries; its pin
+ * goes in pvhv_pt_unlock().
+ */
 static void pt_free_frame(struct pvhv_pt_dom *pt, struct pvhv_pt_frame *f)
 {
+	lockdep_assert_held(&pt->lock);
 	if (f->tracked)
 		pvhv_pt_untrack(pt, f);
-	pvhv_mem_unpin(&f->pin);
 	kfree(f->shadow);
-	kfree(f);
+	f->shadow = NULL;
+	list_add(&f->node, &pt->freed);
+}
+
+void pvhv_pt_unlock(struct pvhv_pt_dom *pt)
+{
+	struct pvhv_pt_frame *f, *next;
+	LIST_HEAD(freed);
+
+	list_splice_init(&pt->freed, &freed);
+	mutex_unlock(&pt->lock);
+	list_for_each_entry_safe(f, next, &freed, node) {
+		pvhv_mem_unpin(&f->pin);
+		kfree(f);
+	}
 }
 
 int pvhv_pt_get_type(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
@@ -224,6 +241,7 @@ int pvhv_pt_get_type(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 	f->validating = false;
 	f->refs = 1;
 	pt->tables++;
+	pt->work++;
 	atomic_long_inc(&pvhv_pt_tables);
 	return 0;
 fail:
@@ -247,6 +265,7 @@ void pvhv_pt_put_type(struct pvhv_pt_dom *pt, u64 gfn)
 		for (i = 0; i < PT_ENTRIES; i++)
 			pt_put_entry(pt, f->type, f->shadow[i]);
 	pt->tables--;
+	pt->work++;
 	atomic_long_dec(&pvhv_pt_tables);
 	pt_free_frame(pt, f);
 }
@@ -318,6 +337,7 @@ struct pvhv_pt_dom *pvhv_pt_get(struct pvhv_domain *dom)
 	if (!pt)
 		return NULL;
 	mutex_init(&pt->lock);
+	INIT_LIST_HEAD(&pt->freed);
 	pt->dom = dom;
 	xa_init(&pt->frames);
 	xa_init(&pt->granted);
@@ -356,6 +376,7 @@ PT_STAT(updates_failed, updates_failed);
 PT_STAT(ext_ops, ext_ops);
 PT_STAT(direct_writes, direct_writes);
 PT_STAT(direct_undone, direct_undone);
+PT_STAT(continued, continued);
 
 static ssize_t track_writes_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
@@ -386,7 +407,7 @@ static ssize_t track_writes_store(struct kobject *kobj,
 		ret = -EBUSY;		/* only while nothing is typed */
 	else
 		WRITE_ONCE(pt->no_track, !on);
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	return ret ?: count;
 }
 
@@ -400,6 +421,7 @@ static struct attribute *pt_dom_attrs[] = {
 	&pt_ext_ops_attr.attr,
 	&pt_direct_writes_attr.attr,
 	&pt_direct_undone_attr.attr,
+	&pt_continued_attr.attr,
 	NULL,
 };
 
@@ -442,7 +464,7 @@ void pvhv_pt_teardown(struct pvhv_domain *dom, struct kvm *kvm)
 	xa_destroy(&pt->bases);
 	pt->tables = 0;
 	tracked = pvhv_pt_track_detach(pt);
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	pvhv_pt_track_stop(pt, tracked);
 	/*
 	 * Last: the final unpin may evict the domain's last memory file, and
@@ -472,7 +494,7 @@ static void pt_domain_destroy(struct pvhv_domain *dom)
 	mutex_lock(&pt->lock);
 	WARN_ON_ONCE(pt->tables);
 	tracked = pvhv_pt_track_detach(pt);
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	pvhv_pt_track_stop(pt, tracked);
 }
 

@@ -183,7 +183,7 @@ static long hc_set_trap_table(struct pvhv_hc_ctx *ctx)
 		pvhv_pt_put_type(pt, old_gfn - 1);
 	trap_write_idt(pt, gates);
 unlock:
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 out:
 	kfree(gates);
 	kfree(tt);
@@ -225,7 +225,7 @@ static long hc_set_callback(struct pvhv_hc_ctx *ctx)
 	kunmap_local(va);
 	memcpy(&f->shadow[2 * vector], gates, sizeof(gates));
 unlock:
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	return ret;
 }
 
