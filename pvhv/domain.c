@@ -4,6 +4,7 @@
  * between a domain and the KVM VM that runs on its memory.
  */
 #include <linux/kernel.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -25,22 +26,28 @@ static DEFINE_MUTEX(pvhv_domains_lock);
 static struct kset *pvhv_domains_kset;
 static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
 static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
-/* Registered pvhv_domain_ops; the list is only changed at module init/exit. */
+/*
+ * Registered pvhv_domain_ops; the list is only changed at module init/exit
+ * (written), and read while domains are created, torn down and destroyed.
+ * Readers never exclude each other: a teardown waits for the guest's I/O
+ * in flight (a backend's disconnect), and one guest's soft reset must not
+ * hold up another domain's creation or teardown.
+ */
 static LIST_HEAD(pvhv_domain_ops_list);
-static DEFINE_MUTEX(pvhv_domain_ops_lock);
+static DECLARE_RWSEM(pvhv_domain_ops_lock);
 
 void pvhv_domain_ops_register(struct pvhv_domain_ops *ops)
 {
-	mutex_lock(&pvhv_domain_ops_lock);
+	down_write(&pvhv_domain_ops_lock);
 	list_add_tail(&ops->node, &pvhv_domain_ops_list);
-	mutex_unlock(&pvhv_domain_ops_lock);
+	up_write(&pvhv_domain_ops_lock);
 }
 
 void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops)
 {
-	mutex_lock(&pvhv_domain_ops_lock);
+	down_write(&pvhv_domain_ops_lock);
 	list_del(&ops->node);
-	mutex_unlock(&pvhv_domain_ops_lock);
+	up_write(&pvhv_domain_ops_lock);
 }
 
 /* id -> live domain, for the interdomain calls; lookups use RCU. */
@@ -253,7 +260,7 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 		kobject_put(&dom->kobj);
 		return ERR_PTR(ret);
 	}
-	mutex_lock(&pvhv_domain_ops_lock);
+	down_read(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (!ret && ops->create)
 			ret = ops->create(dom);
@@ -262,7 +269,7 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 		list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 			if (ops->destroy)
 				ops->destroy(dom);
-	mutex_unlock(&pvhv_domain_ops_lock);
+	up_read(&pvhv_domain_ops_lock);
 	if (ret) {
 		xa_erase(&pvhv_domain_ids, dom->id);
 		kobject_del(&dom->kobj);
@@ -304,11 +311,11 @@ void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm)
 	struct pvhv_domain_ops *ops;
 
 	/* Backends first: they hold grants and event channel bindings. */
-	mutex_lock(&pvhv_domain_ops_lock);
+	down_read(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (ops->teardown)
 			ops->teardown(dom, kvm);
-	mutex_unlock(&pvhv_domain_ops_lock);
+	up_read(&pvhv_domain_ops_lock);
 	pvhv_pt_teardown(dom, kvm);
 	pvhv_gfn_maps_teardown(dom);
 	pvhv_gnttab_teardown(dom, kvm);
@@ -370,11 +377,11 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 
 	xa_erase(&pvhv_domain_ids, dom->id);
 	pvhv_domain_unbind(dom, true);
-	mutex_lock(&pvhv_domain_ops_lock);
+	down_read(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (ops->destroy)
 			ops->destroy(dom);
-	mutex_unlock(&pvhv_domain_ops_lock);
+	up_read(&pvhv_domain_ops_lock);
 	/* Reports how many console lines the ratelimit swallowed. */
 	ratelimit_state_exit(&dom->console_rs);
 	kobject_del(&dom->kobj);
