@@ -11,6 +11,7 @@
 #define _PVHV_HYPERCALL_H
 
 #include <linux/types.h>
+#include <linux/limits.h>
 #include <pvhv/pvhv.h>
 
 struct kvm_vcpu;
@@ -23,6 +24,17 @@ struct pvhv_hc_ctx {
 };
 
 typedef long (*pvhv_hc_fn)(struct pvhv_hc_ctx *ctx);
+
+/*
+ * A handler that has done its share of a long call returns
+ * PVHV_HC_CONTINUE with ctx->args set to what is left of it.  The call is
+ * not finished: pvhv puts those arguments in the guest's registers and its
+ * RIP back on the hypercall instruction, so the guest makes the rest of
+ * the call when it runs again (Xen's hypercall continuations).  In between
+ * the handler's locks are dropped, and KVM's run loop lets signals, the
+ * scheduler and other vCPUs in.  A guest never sees this value.
+ */
+#define PVHV_HC_CONTINUE	LONG_MIN
 
 int pvhv_hc_register(unsigned long nr, const char *name, pvhv_hc_fn fn);
 void pvhv_hc_unregister(unsigned long nr);

@@ -33,6 +33,26 @@
 /* Redirected calls not yet finished; module exit waits for them. */
 static atomic_t pvhv_hook_inflight = ATOMIC_INIT(0);
 
+/*
+ * The guest will make call @nr again with @ctx's arguments
+ * (PVHV_HC_CONTINUE).  KVM has just moved RIP past the instruction, and
+ * marked it dirty, so the value set here is what the vCPU resumes at.
+ * VMCALL and VMMCALL are 3 bytes; a prefixed one resumes without its
+ * prefixes, which is the same call.
+ */
+static void pvhv_hc_continue(struct kvm_vcpu *vcpu, unsigned long nr,
+			     const struct pvhv_hc_ctx *ctx)
+{
+	unsigned long *regs = vcpu->arch.regs;
+
+	regs[VCPU_REGS_RAX] = nr;
+	regs[VCPU_REGS_RBX] = ctx->args[0];
+	regs[VCPU_REGS_RCX] = ctx->args[1];
+	regs[VCPU_REGS_RDX] = ctx->args[2];
+	regs[VCPU_REGS_RSI] = ctx->args[3];
+	regs[VCPU_REGS_RIP] -= 3;
+}
+
 static int pvhv_emulate_hypercall(struct kvm_vcpu *vcpu)
 {
 	unsigned long *regs = vcpu->arch.regs;
@@ -42,6 +62,7 @@ static int pvhv_emulate_hypercall(struct kvm_vcpu *vcpu)
 		.args = { regs[VCPU_REGS_RBX], regs[VCPU_REGS_RCX],
 			  regs[VCPU_REGS_RDX], regs[VCPU_REGS_RSI] },
 	};
+	long result;
 	int ret;
 
 	/* Not redirected again: the caller is this module. */
@@ -50,8 +71,12 @@ static int pvhv_emulate_hypercall(struct kvm_vcpu *vcpu)
 	if (regs[VCPU_REGS_RAX] == (unsigned long)-KVM_ENOSYS) {
 		ctx.dom = pvhv_domain_from_vcpu(vcpu);
 		if (ctx.dom) {
+			result = pvhv_hc_dispatch(&ctx, nr);
 			/* KVM marked RAX dirty when it wrote -KVM_ENOSYS. */
-			regs[VCPU_REGS_RAX] = pvhv_hc_dispatch(&ctx, nr);
+			if (result == PVHV_HC_CONTINUE)
+				pvhv_hc_continue(vcpu, nr, &ctx);
+			else
+				regs[VCPU_REGS_RAX] = result;
 			pvhv_domain_put(ctx.dom);
 		}
 	}

@@ -37,6 +37,25 @@ static long pt_check_list(u64 gpa, u64 count, u64 max, u64 done_gpa)
 	return 0;
 }
 
+/*
+ * A list call stopped on the budget (pt->work) with @done entries of size
+ * @size applied: the rest is the same call on the rest of the list, and
+ * the number applied so far rides in the fourth argument.
+ */
+static long pt_continue(struct pvhv_hc_ctx *ctx, u64 size, u64 done)
+{
+	ctx->args[0] += done * size;
+	ctx->args[1] -= done;
+	ctx->args[3] += done;
+	return PVHV_HC_CONTINUE;
+}
+
+/* The fourth argument: entries applied by earlier parts of the call. */
+static long pt_check_prior(struct pvhv_hc_ctx *ctx, u64 max)
+{
+	return ctx->args[3] > max - ctx->args[1] ? -PVHV_EINVAL : 0;
+}
+
 /* One update: the entry at guest-physical @ptr becomes @val. */
 static int pt_update_one(struct pvhv_pt_dom *pt, struct pvhv_pin_batch *b,
 			 u64 ptr, u64 val)
@@ -59,9 +78,11 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 	struct pvhv_mmu_update *req;
 	struct pvhv_pin_batch b;
 	u64 done = 0, i, n;
+	bool more = false;
 	long ret;
 
-	ret = pt_check_list(gpa, count, PVHV_MMU_UPDATE_MAX, done_gpa);
+	ret = pt_check_list(gpa, count, PVHV_MMU_UPDATE_MAX, done_gpa) ?:
+	      pt_check_prior(ctx, PVHV_MMU_UPDATE_MAX);
 	if (ret)
 		return ret;
 	if (!pt)
@@ -70,7 +91,8 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 	if (!req)
 		return -PVHV_ENOMEM;
 	mutex_lock(&pt->lock);
-	while (done < count && !ret) {
+	pt->work = 0;
+	while (done < count && !ret && pt->work < PVHV_PT_WORK_BUDGET) {
 		n = min_t(u64, PT_CHUNK, count - done);
 		/*
 		 * Read the chunk before the batch takes the VM's mmap_lock: a
@@ -86,7 +108,7 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 			ret = -PVHV_ESRCH;
 			break;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && pt->work < PVHV_PT_WORK_BUDGET; i++) {
 			ret = pt_update_one(pt, &b, req[i].ptr, req[i].val);
 			if (ret)
 				break;
@@ -98,9 +120,14 @@ static long hc_mmu_update(struct pvhv_hc_ctx *ctx)
 	pt->updates += done;
 	if (ret)
 		pt->updates_failed++;
-	mutex_unlock(&pt->lock);
+	else if (done < count)
+		more = true;
+	pt->continued += more;
+	pvhv_pt_unlock(pt);
 	kfree(req);
-	return pt_write_done(ctx, done_gpa, done) ?: ret;
+	if (more)
+		return pt_continue(ctx, sizeof(*req), done);
+	return pt_write_done(ctx, done_gpa, ctx->args[3] + done) ?: ret;
 }
 
 /* PVHV_MMUEXT_PIN_Ln_TABLE */
@@ -206,10 +233,12 @@ static long hc_mmuext_op(struct pvhv_hc_ctx *ctx)
 	struct pvhv_pt_dom *pt = pt_of(ctx);
 	struct pvhv_mmuext_op *ops;
 	struct pvhv_pin_batch b;
+	bool more = false;
 	u64 done = 0;
 	long ret;
 
-	ret = pt_check_list(gpa, count, PVHV_MMUEXT_MAX, done_gpa);
+	ret = pt_check_list(gpa, count, PVHV_MMUEXT_MAX, done_gpa) ?:
+	      pt_check_prior(ctx, PVHV_MMUEXT_MAX);
 	if (ret)
 		return ret;
 	if (!pt)
@@ -226,17 +255,25 @@ static long hc_mmuext_op(struct pvhv_hc_ctx *ctx)
 		ret = -PVHV_ESRCH;
 		goto unlock;
 	}
+	pt->work = 0;
 	for (done = 0; done < count; done++) {
+		if (pt->work >= PVHV_PT_WORK_BUDGET) {
+			more = true;
+			break;
+		}
 		ret = pt_ext_one(pt, &b, ctx->vcpu, &ops[done]);
 		if (ret)
 			break;
 	}
 	pvhv_pin_batch_end(&b);
 	pt->ext_ops += done;
+	pt->continued += more;
 unlock:
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	kfree(ops);
-	return pt_write_done(ctx, done_gpa, done) ?: ret;
+	if (more)
+		return pt_continue(ctx, sizeof(*ops), done);
+	return pt_write_done(ctx, done_gpa, ctx->args[3] + done) ?: ret;
 }
 
 /* frame_info(gfn) */
@@ -259,7 +296,7 @@ static long hc_frame_info(struct pvhv_hc_ctx *ctx)
 	else
 		ret = PVHV_FRAME_INFO(PVHV_FRAME_DATA,
 				      xa_is_value(e) ? xa_to_value(e) : 0);
-	mutex_unlock(&pt->lock);
+	pvhv_pt_unlock(pt);
 	return ret;
 }
 
@@ -285,6 +322,20 @@ static long hc_multicall(struct pvhv_hc_ctx *ctx)
 		} else {
 			memcpy(sub.args, mc.args, sizeof(sub.args));
 			mc.result = pvhv_hc_dispatch(&sub, mc.op);
+		}
+		/*
+		 * The call goes on later: its entry gets what is left of it,
+		 * and the multicall continues at that entry.
+		 */
+		if (mc.result == PVHV_HC_CONTINUE) {
+			if (kvm_vcpu_write_guest(ctx->vcpu,
+						 gpa + i * sizeof(mc) +
+						 offsetof(struct pvhv_multicall, args),
+						 sub.args, sizeof(sub.args)))
+				return -PVHV_EFAULT;
+			ctx->args[0] = gpa + i * sizeof(mc);
+			ctx->args[1] = count - i;
+			return PVHV_HC_CONTINUE;
 		}
 		if (kvm_vcpu_write_guest(ctx->vcpu,
 					 gpa + i * sizeof(mc) +

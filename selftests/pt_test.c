@@ -404,6 +404,46 @@ TEST_F(pt, multicall_runs_each_call)
 }
 
 /* A domain that goes away with pinned tables leaves nothing behind. */
+/*
+ * One call that types 512 tables (each entry of an L2 now names an empty
+ * L1) and one that frees them again: each goes beyond the budget of
+ * tables a call may do with pt->lock held, so pvhv continues it (the vCPU
+ * re-enters the call for the rest), and the guest still sees one call
+ * that applied all 512 and counted them in done.
+ */
+#define BIG_L2		320
+#define BIG_L1(i)	(400 + (i))
+
+TEST_F(pt, a_long_list_is_continued_and_applied_whole)
+{
+	struct minivm *vm = self->vm;
+	long continued = pt_stat(vm, "continued");
+	int i;
+
+	ASSERT_EQ(0, pin(vm, 2, BIG_L2));
+	for (i = 0; i < 512; i++)
+		upd(vm, i, GPAGE(BIG_L2) + 8 * i, GPAGE(BIG_L1(i)) | P | RW);
+	EXPECT_EQ(0, mmu_update(vm, 512));
+	EXPECT_EQ(512, done(vm));
+	EXPECT_LT(continued, pt_stat(vm, "continued"));
+	EXPECT_EQ(PVHV_FRAME_L1, type_of(vm, BIG_L1(0)));
+	EXPECT_EQ(PVHV_FRAME_L1, type_of(vm, BIG_L1(511)));
+	EXPECT_EQ(513, pt_stat(vm, "tables"));
+
+	continued = pt_stat(vm, "continued");
+	for (i = 0; i < 512; i++)
+		upd(vm, i, GPAGE(BIG_L2) + 8 * i, 0);
+	EXPECT_EQ(0, mmu_update(vm, 512));
+	EXPECT_EQ(512, done(vm));
+	EXPECT_LT(continued, pt_stat(vm, "continued"));
+	EXPECT_EQ(PVHV_FRAME_DATA, type_of(vm, BIG_L1(0)));
+	EXPECT_EQ(1, pt_stat(vm, "tables"));
+	/* The fourth argument is pvhv's, for continuing: 0 from a guest. */
+	upd(vm, 0, GPAGE(BIG_L2), 0);
+	EXPECT_EQ(-PVHV_EINVAL, ghc(vm, PVHV_HC_MMU_UPDATE, LIST_GPA, 1,
+				    DONE_GPA, 512));
+}
+
 #define RACE_CALLS	3000
 
 static void guest_reset_loop(uint64_t n)

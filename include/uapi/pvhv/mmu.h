@@ -51,6 +51,13 @@
  * number applied goes to the u64 at done_gpa (8-byte aligned; 0: nowhere).
  * Returns 0 if all were, else the error of the first one that was not
  * (nothing of it applied; the rest not tried).
+ *
+ * The fourth argument must be 0.  A call whose updates type or free many
+ * tables is continued: after some tables (256 today) pvhv leaves
+ * the call with RIP back on the hypercall instruction and the registers
+ * set to the rest of the list (the fourth holding the number applied so
+ * far), so the vCPU makes the rest of the call when it runs again.  The
+ * guest sees one call; mmuext_op works the same way.
  */
 struct pvhv_mmu_update {
 	__u64 ptr;	/* guest-physical address of the entry, 8-byte aligned */
@@ -108,7 +115,9 @@ struct pvhv_mmuext_op {
  * multicall(gpa, count): run count (1..PVHV_MULTICALL_MAX) pvhv
  * hypercalls described at gpa, in one exit, each one's result written to
  * its entry.  A multicall inside gets -PVHV_EINVAL.  Returns 0, or
- * -PVHV_EFAULT if the list cannot be read or written back.
+ * -PVHV_EFAULT if the list cannot be read or written back.  A call in the
+ * list that is continued (see mmu_update) has its entry's args rewritten
+ * to what is left of it, and the multicall continues from that entry.
  */
 struct pvhv_multicall {
 	__u64 op;		/* PVHV_HC_* */
