@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <cpuid.h>
 #include <linux/kvm_para.h>
@@ -265,6 +266,37 @@ TEST(vcpus_run_at_once_on_shared_memory)
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, i));
 	EXPECT_EQ(400000, *(uint64_t *)minivm_hva(vm, (uintptr_t)&shared_count));
+	minivm_destroy(vm);
+}
+
+static void guest_spin_forever(uint64_t arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" : : : "memory");
+}
+
+/* A guest that never exits is still stopped: the fuzzer relies on it. */
+TEST(a_spinning_vcpu_is_kicked_out)
+{
+	struct minivm_opts opts = { .anon = true };
+	enum ucall_type type = UCALL_SYNC;
+	struct minivm *vm;
+	int i;
+
+	vm = minivm_create(&opts, guest_spin_forever, 0);
+	ASSERT_NE(NULL, vm);
+	ASSERT_EQ(1, minivm_add_vcpu(vm, guest_count, 1000));
+	ASSERT_EQ(0, minivm_vcpu_start(vm, 0));
+	ASSERT_EQ(0, minivm_vcpu_start(vm, 1));
+	EXPECT_EQ(UCALL_DONE, minivm_vcpu_join(vm, 1));
+	usleep(100000);
+	EXPECT_FALSE(minivm_vcpu_tryjoin(vm, 0, &type));
+	minivm_vcpu_kick(vm, 0);
+	for (i = 0; i < 500 && !minivm_vcpu_tryjoin(vm, 0, &type); i++)
+		usleep(10000);
+	EXPECT_GT(500, i);
+	EXPECT_EQ(UCALL_NONE, type);
 	minivm_destroy(vm);
 }
 

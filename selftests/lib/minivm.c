@@ -5,6 +5,8 @@
 #define _GNU_SOURCE	/* sched_setaffinity() */
 #include <elf.h>
 #include <sched.h>
+#include <signal.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -598,6 +600,11 @@ enum ucall_type minivm_run_vcpu(struct minivm *vm, int i, struct ucall *uc)
 	return run_vcpu(vm, vm->ap[i].fd, vm->ap[i].run, uc);
 }
 
+static void vcpu_kick_signal(int sig)
+{
+	(void)sig;		/* only to interrupt KVM_RUN */
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct minivm_vcpu *v = arg;
@@ -611,6 +618,7 @@ static void *vcpu_thread(void *arg)
 
 int minivm_vcpu_start(struct minivm *vm, int i)
 {
+	struct sigaction sa = { .sa_handler = vcpu_kick_signal };
 	struct minivm_vcpu *v;
 
 	if (i < 0 || i >= vm->nr_vcpus)
@@ -618,7 +626,33 @@ int minivm_vcpu_start(struct minivm *vm, int i)
 	v = &vm->ap[i];
 	v->vm = vm;
 	v->index = i;
+	/* No SA_RESTART: the kick must make KVM_RUN return. */
+	sigaction(SIGUSR1, &sa, NULL);
 	return pthread_create(&v->thread, NULL, vcpu_thread, v);
+}
+
+void minivm_vcpu_kick(struct minivm *vm, int i)
+{
+	struct kvm_run *run;
+
+	if (i < 0 || i >= vm->nr_vcpus || vm->ap[i].vm != vm)
+		return;
+	run = i ? vm->ap[i].run : vm->run;
+	/* immediate_exit catches a thread between two KVM_RUNs too. */
+	__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(vm->ap[i].thread, SIGUSR1);
+}
+
+bool minivm_vcpu_tryjoin(struct minivm *vm, int i, enum ucall_type *type)
+{
+	void *ret;
+
+	if (i < 0 || i >= vm->nr_vcpus || vm->ap[i].vm != vm ||
+	    pthread_tryjoin_np(vm->ap[i].thread, &ret))
+		return false;
+	vm->ap[i].vm = NULL;		/* joined */
+	*type = (enum ucall_type)(uintptr_t)ret;
+	return true;
 }
 
 enum ucall_type minivm_vcpu_join(struct minivm *vm, int i)

@@ -106,6 +106,15 @@ enum ucall_type minivm_run_vcpu(struct minivm *vm, int i, struct ucall *uc);
  */
 int minivm_vcpu_start(struct minivm *vm, int i);
 enum ucall_type minivm_vcpu_join(struct minivm *vm, int i);
+/*
+ * Stop started vCPU @i wherever its guest is (a guest spinning in a loop
+ * of its own never exits): KVM_RUN returns at once, and the thread ends
+ * with UCALL_NONE.  A thread that still runs after this is stuck in the
+ * host.
+ */
+void minivm_vcpu_kick(struct minivm *vm, int i);
+/* Join vCPU @i if its thread has ended: true, with its last ucall type. */
+bool minivm_vcpu_tryjoin(struct minivm *vm, int i, enum ucall_type *type);
 void minivm_destroy(struct minivm *vm);
 
 static inline void *minivm_hva(struct minivm *vm, uint64_t gpa)
