@@ -8,6 +8,7 @@
 #   make demo            boot a test host and run two guests on pvhv memory
 #   make bench           benchmarks (ratios against KVM's own mechanisms)
 #   make lint            checkpatch --strict and sparse
+#   make fuzz            the long fuzz pass in a test host (FUZZ="-n 10000000")
 #
 # Each kernel gets its own object tree, build/<kernel release>/, made of
 # symlinks to the sources, so that 6.1 and 6.12 objects never mix.
@@ -17,7 +18,7 @@ SRCDIRS := Kbuild include pvhv ring balloon ksm-hint guest-driver
 # Debian kernels pvhv supports: bookworm's 6.1 and 6.12 from backports.
 SUPPORTED_KDIRS = $(wildcard /lib/modules/6.1.*-amd64/build /lib/modules/6.12.*-amd64/build)
 
-.PHONY: all modules modules-all lint check demo bench setup clean selftests
+.PHONY: all modules modules-all lint check demo bench fuzz setup clean selftests
 
 all: modules
 
@@ -52,6 +53,9 @@ demo:
 
 bench:
 	./tools/bench
+
+fuzz:
+	./tools/fuzz $(FUZZ)
 
 clean:
 	rm -rf build
