@@ -4,7 +4,6 @@
  * between a domain and the KVM VM that runs on its memory.
  */
 #include <linux/kernel.h>
-#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -26,28 +25,22 @@ static DEFINE_MUTEX(pvhv_domains_lock);
 static struct kset *pvhv_domains_kset;
 static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
 static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
-/*
- * Registered pvhv_domain_ops; the list is only changed at module init/exit
- * (written), and read while domains are created, torn down and destroyed.
- * Readers never exclude each other: a teardown waits for the guest's I/O
- * in flight (a backend's disconnect), and one guest's soft reset must not
- * hold up another domain's creation or teardown.
- */
+/* Registered pvhv_domain_ops; the list is only changed at module init/exit. */
 static LIST_HEAD(pvhv_domain_ops_list);
-static DECLARE_RWSEM(pvhv_domain_ops_lock);
+static DEFINE_MUTEX(pvhv_domain_ops_lock);
 
 void pvhv_domain_ops_register(struct pvhv_domain_ops *ops)
 {
-	down_write(&pvhv_domain_ops_lock);
+	mutex_lock(&pvhv_domain_ops_lock);
 	list_add_tail(&ops->node, &pvhv_domain_ops_list);
-	up_write(&pvhv_domain_ops_lock);
+	mutex_unlock(&pvhv_domain_ops_lock);
 }
 
 void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops)
 {
-	down_write(&pvhv_domain_ops_lock);
+	mutex_lock(&pvhv_domain_ops_lock);
 	list_del(&ops->node);
-	up_write(&pvhv_domain_ops_lock);
+	mutex_unlock(&pvhv_domain_ops_lock);
 }
 
 /* id -> live domain, for the interdomain calls; lookups use RCU. */
@@ -260,7 +253,7 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 		kobject_put(&dom->kobj);
 		return ERR_PTR(ret);
 	}
-	down_read(&pvhv_domain_ops_lock);
+	mutex_lock(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (!ret && ops->create)
 			ret = ops->create(dom);
@@ -269,7 +262,7 @@ static struct pvhv_domain *pvhv_domain_create(const char *name)
 		list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 			if (ops->destroy)
 				ops->destroy(dom);
-	up_read(&pvhv_domain_ops_lock);
+	mutex_unlock(&pvhv_domain_ops_lock);
 	if (ret) {
 		xa_erase(&pvhv_domain_ids, dom->id);
 		kobject_del(&dom->kobj);
@@ -311,11 +304,11 @@ void pvhv_domain_teardown_guest(struct pvhv_domain *dom, struct kvm *kvm)
 	struct pvhv_domain_ops *ops;
 
 	/* Backends first: they hold grants and event channel bindings. */
-	down_read(&pvhv_domain_ops_lock);
+	mutex_lock(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (ops->teardown)
 			ops->teardown(dom, kvm);
-	up_read(&pvhv_domain_ops_lock);
+	mutex_unlock(&pvhv_domain_ops_lock);
 	pvhv_pt_teardown(dom, kvm);
 	pvhv_gfn_maps_teardown(dom);
 	pvhv_gnttab_teardown(dom, kvm);
@@ -377,11 +370,11 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 
 	xa_erase(&pvhv_domain_ids, dom->id);
 	pvhv_domain_unbind(dom, true);
-	down_read(&pvhv_domain_ops_lock);
+	mutex_lock(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (ops->destroy)
 			ops->destroy(dom);
-	up_read(&pvhv_domain_ops_lock);
+	mutex_unlock(&pvhv_domain_ops_lock);
 	/* Reports how many console lines the ratelimit swallowed. */
 	ratelimit_state_exit(&dom->console_rs);
 	kobject_del(&dom->kobj);
