@@ -102,8 +102,24 @@ static inline int pvhv_write_tracker_register(struct kvm *kvm,
 
 static inline int pvhv_write_track_gfn(struct kvm *kvm, gfn_t gfn, bool on)
 {
-	return on ? kvm_write_track_add_gfn(kvm, gfn) :
-		    kvm_write_track_remove_gfn(kvm, gfn);
+	struct kvm_memory_slot *slot;
+	int idx, ret;
+
+	if (!on)
+		return kvm_write_track_remove_gfn(kvm, gfn);
+	/*
+	 * KVM adds a count even to a slot that is being deleted or moved
+	 * (invalid), whose counts go with it.  Holding kvm->srcu across
+	 * the check and the add, the slot stays what was checked.
+	 */
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID))
+		ret = kvm_write_track_add_gfn(kvm, gfn);
+	else
+		ret = -EINVAL;
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
 }
 #else
 static inline void pvhv_track_write_thunk(struct kvm_vcpu *vcpu, gpa_t gpa,
@@ -140,7 +156,8 @@ static inline int pvhv_write_track_gfn(struct kvm *kvm, gfn_t gfn, bool on)
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slot = gfn_to_memslot(kvm, gfn);
-	if (slot) {
+	/* Not into a slot being deleted or moved: its counts go with it. */
+	if (slot && !(on && (slot->flags & KVM_MEMSLOT_INVALID))) {
 		write_lock(&kvm->mmu_lock);
 		if (on)
 			kvm_slot_page_track_add_page(kvm, slot, gfn,

@@ -39,9 +39,8 @@ struct pvhv_pt_frame {
 	u8 type;			/* PVHV_FRAME_L1..L4, PVHV_FRAME_IDT */
 	bool pinned;			/* an mmuext pin holds one ref */
 	bool validating;		/* being checked: not usable yet */
-	bool tracked;			/* KVM write tracking is on */
+	bool tracked;			/* KVM holds a write-track count */
 	u32 refs;			/* pin + entries one level up */
-	unsigned int track_gen;		/* pt->slot_gen when tracked */
 	struct pvhv_frame_pin pin;	/* the page, while typed */
 	u64 *shadow;			/* the entries as validated */
 };
@@ -73,7 +72,8 @@ struct pvhv_pt_dom {
 	 * dropped), so that a pin racing a teardown never links it twice.
 	 */
 	bool tracker_linked;
-	atomic_t slot_gen;		/* memslots removed so far */
+	/* Tracked frames whose memslot went (pt_track_remove_region()). */
+	u64 track_lost;
 	/*
 	 * sysfs pt/track_writes (default true): write-track typed frames.
 	 * Off only where the CPU's page walker writes to the tables it

@@ -78,14 +78,50 @@ out:
 	pvhv_pt_unlock(pt);
 }
 
-/* Tracking of gfns in removed memory is gone with the memslot. */
+/*
+ * Memory at [@gfn, @gfn + @npages) is leaving the VM: QEMU deletes or
+ * moves a memslot, and KVM frees the slot's write-tracking counts with
+ * it.  A typed frame there has lost its count: untracking it later would
+ * take a count from whatever slot then holds the gfn, which KVM WARNs
+ * about once it goes below zero.  So such frames stop being tracked here
+ * (pt/track_lost counts them): they stay typed, and the guest's direct
+ * writes to them go unchecked from now on, as with pt/track_writes=0.
+ *
+ * KVM calls this with its slots_lock held, after the slot was replaced
+ * by an invalid copy (so a gfn whose as-0 slot is invalid is in the
+ * memory leaving), and outside its mmu_lock: pt->lock may be taken, as
+ * in a hypercall.  An SMM memslot (address space 1) aliasing RAM leaves
+ * the as-0 slot, and so the count, in place.  Nothing is unpinned here.
+ */
 static void pt_track_remove_region(struct pvhv_write_tracker *t, gfn_t gfn,
 				   unsigned long npages)
 {
 	struct pvhv_pt_dom *pt = container_of(t, struct pvhv_pt_dom, tracker);
+	struct kvm_memory_slot *slot;
+	struct pvhv_pt_frame *f;
+	unsigned long idx;
+	void *entry;
 
-	/* No lock here (KVM holds its slots_lock): a generation instead. */
-	atomic_inc(&pt->slot_gen);
+	if (!npages)
+		return;
+	mutex_lock(&pt->lock);
+	/* Teardown detached the VM: no frame is tracked any more. */
+	if (!pt->kvm)
+		goto out;
+	xa_for_each_range(&pt->frames, idx, entry, gfn, gfn + npages - 1) {
+		if (xa_is_value(entry))
+			continue;
+		f = entry;
+		if (!f->tracked)
+			continue;
+		slot = gfn_to_memslot(pt->kvm, f->gfn);
+		if (slot && !(slot->flags & KVM_MEMSLOT_INVALID))
+			continue;
+		f->tracked = false;
+		pt->track_lost++;
+	}
+out:
+	pvhv_pt_unlock(pt);
 }
 
 int pvhv_pt_track(struct pvhv_pt_dom *pt, struct kvm *kvm,
@@ -105,11 +141,16 @@ int pvhv_pt_track(struct pvhv_pt_dom *pt, struct kvm *kvm,
 		pt->kvm = kvm;
 		pt->tracker_linked = true;
 	}
-	if (WARN_ON_ONCE(pt->kvm != kvm))
+	/*
+	 * Tables are tracked in one VM at a time; another VM mapping the
+	 * same domain (a second VMM process) cannot type frames until
+	 * the first one's tables are gone.
+	 */
+	if (pt->kvm != kvm)
 		return -PVHV_ESRCH;
 	if (pt->no_track)
 		return 0;
-	f->track_gen = atomic_read(&pt->slot_gen);
+	/* Not into memory on its way out: see pt_track_remove_region(). */
 	if (pvhv_write_track_gfn(pt->kvm, f->gfn, true))
 		return -PVHV_EFAULT;
 	f->tracked = true;
@@ -118,9 +159,12 @@ int pvhv_pt_track(struct pvhv_pt_dom *pt, struct kvm *kvm,
 
 void pvhv_pt_untrack(struct pvhv_pt_dom *pt, struct pvhv_pt_frame *f)
 {
-	/* A memslot that went away took its tracking counts with it. */
-	if (f->track_gen == atomic_read(&pt->slot_gen))
-		pvhv_write_track_gfn(pt->kvm, f->gfn, false);
+	lockdep_assert_held(&pt->lock);
+	/*
+	 * Tracked means KVM holds our count in a valid slot:
+	 * pt_track_remove_region() clears it when the slot goes.
+	 */
+	pvhv_write_track_gfn(pt->kvm, f->gfn, false);
 	f->tracked = false;
 }
 

@@ -377,6 +377,7 @@ PT_STAT(ext_ops, ext_ops);
 PT_STAT(direct_writes, direct_writes);
 PT_STAT(direct_undone, direct_undone);
 PT_STAT(continued, continued);
+PT_STAT(track_lost, track_lost);
 
 static ssize_t track_writes_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
@@ -422,6 +423,7 @@ static struct attribute *pt_dom_attrs[] = {
 	&pt_direct_writes_attr.attr,
 	&pt_direct_undone_attr.attr,
 	&pt_continued_attr.attr,
+	&pt_track_lost_attr.attr,
 	NULL,
 };
 
