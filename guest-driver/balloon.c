@@ -146,6 +146,19 @@ static long balloon_deflate(unsigned long want, unsigned long flags)
 	return done;
 }
 
+/*
+ * Swap cache pages are counted in NR_FILE_PAGES too, as in /proc/meminfo's
+ * Cached; a kernel built without swap has no such counter, and none.
+ */
+static long balloon_swapcache_pages(void)
+{
+#ifdef CONFIG_SWAP
+	return global_node_page_state(NR_SWAPCACHE);
+#else
+	return 0;
+#endif
+}
+
 static void balloon_report(void)
 {
 	struct pvhv_balloon_stats *st = bl.info;
@@ -154,7 +167,7 @@ static void balloon_report(void)
 
 	si_meminfo(&si);
 	cached = global_node_page_state(NR_FILE_PAGES) -
-		 global_node_page_state(NR_SWAPCACHE) - si.bufferram;
+		 balloon_swapcache_pages() - si.bufferram;
 	*st = (struct pvhv_balloon_stats){
 		.free = si.freeram,
 		.cached = max(cached, 0L),
