@@ -23,10 +23,15 @@
 
 struct pvhv_domain;
 
+/*
+ * Freed with the domain (its release), not when it is destroyed: sysfs and
+ * a vCPU's hypercall may still use it then, and see @gone.
+ */
 struct pvhv_balloon_dom {
 	struct pvhv_domain *dom;
-	struct list_head node;		/* pvhv_balloon_doms */
+	struct list_head node;		/* pvhv_balloon_doms, until destroy */
 	spinlock_t lock;		/* everything below */
+	bool gone;			/* the domain is destroyed */
 	long user_target;		/* pages; 0: max */
 	long min;			/* pages; -1: size / 4 */
 	long reclaimed;			/* pages the policy took */

@@ -176,6 +176,13 @@ static long hc_balloon_setup(struct pvhv_hc_ctx *ctx)
 
 	if (port >= PVHV_EVTCHN_PORTS)
 		return -PVHV_EINVAL;
+	/*
+	 * The domain's last file went while this vCPU was here: nothing
+	 * manages its memory any more.  Racing with that is harmless: @b
+	 * lives as long as the domain, which frees the port's binding too.
+	 */
+	if (READ_ONCE(b->gone))
+		return -PVHV_ESRCH;
 	if (port && port == READ_ONCE(b->port))
 		return 0;
 	if (port) {
@@ -202,6 +209,8 @@ static long hc_balloon_report(struct pvhv_hc_ctx *ctx)
 
 	if (!balloon_gpa_ok(ctx->args[0], sizeof(st)))
 		return -PVHV_EINVAL;
+	if (READ_ONCE(b->gone))
+		return -PVHV_ESRCH;	/* as balloon_setup */
 	if (kvm_vcpu_read_guest(ctx->vcpu, ctx->args[0], &st, sizeof(st)))
 		return -PVHV_EFAULT;
 	/* Figures no guest can have: not stored, so the policy never sees them. */

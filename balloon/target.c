@@ -79,9 +79,16 @@ void pvhv_balloon_unlock_notify(struct pvhv_balloon_dom *b, long old_target)
 
 /* ---- sysfs: /sys/kernel/pvhv/domains/<name>/balloon/ ---- */
 
+/*
+ * The domain's balloon, or NULL once the domain is destroyed: its files
+ * stay until the core removes its directory, but it has no balloon to
+ * manage any more.
+ */
 static struct pvhv_balloon_dom *kobj_balloon(struct kobject *kobj)
 {
-	return container_of(kobj, struct pvhv_domain, kobj)->balloon;
+	struct pvhv_balloon_dom *b = kobj_to_domain(kobj)->balloon;
+
+	return READ_ONCE(b->gone) ? NULL : b;
 }
 
 static long pages_kb(long pages)
@@ -108,9 +115,12 @@ static ssize_t name##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
 {									\
 	struct pvhv_balloon_dom *b = kobj_balloon(kobj);		\
-	struct pvhv_domain *dom = b->dom;				\
+	struct pvhv_domain *dom;					\
 	long v;								\
 									\
+	if (!b)								\
+		return -ENODEV;						\
+	dom = b->dom;							\
 	spin_lock(&b->lock);						\
 	v = (expr);							\
 	spin_unlock(&b->lock);						\
@@ -137,8 +147,11 @@ BALLOON_RO(guest_report_age_ms, b->stats_jiffies ?
 static ssize_t target_kb_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%ld\n",
-			  pages_kb(pvhv_balloon_target(kobj_balloon(kobj))));
+	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
+
+	if (!b)
+		return -ENODEV;
+	return sysfs_emit(buf, "%ld\n", pages_kb(pvhv_balloon_target(b)));
 }
 
 enum balloon_knob { KNOB_TARGET, KNOB_MIN, KNOB_MAX };
@@ -155,6 +168,8 @@ static ssize_t balloon_kb_store(struct kobject *kobj, const char *buf,
 	long pages, old;
 	int ret = parse_kb(buf, &pages);
 
+	if (!b)
+		return -ENODEV;
 	if (ret)
 		return ret;
 	if (knob == KNOB_MAX && !pages && *skip_spaces(buf) != '0')
@@ -187,6 +202,8 @@ static ssize_t min_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
 
+	if (!b)
+		return -ENODEV;
 	return sysfs_emit(buf, "%ld\n", pages_kb(pvhv_balloon_min(b)));
 }
 
@@ -201,6 +218,8 @@ static ssize_t max_kb_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
 
+	if (!b)
+		return -ENODEV;
 	return sysfs_emit(buf, "%ld\n",
 			  pages_kb(pvhv_domain_max_pages(b->dom)));
 }
@@ -214,20 +233,27 @@ static ssize_t max_kb_store(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t shares_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_balloon(kobj)->shares));
+	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
+
+	if (!b)
+		return -ENODEV;
+	return sysfs_emit(buf, "%u\n", READ_ONCE(b->shares));
 }
 
 static ssize_t shares_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
+	struct pvhv_balloon_dom *b = kobj_balloon(kobj);
 	unsigned int shares;
 	int ret = kstrtouint(buf, 0, &shares);
 
+	if (!b)
+		return -ENODEV;
 	if (ret)
 		return ret;
 	if (!shares || shares > 1000000)
 		return -ERANGE;
-	WRITE_ONCE(kobj_balloon(kobj)->shares, shares);
+	WRITE_ONCE(b->shares, shares);
 	return count;
 }
 
@@ -302,6 +328,10 @@ static void balloon_domain_teardown(struct pvhv_domain *dom, struct kvm *kvm)
 	spin_unlock(&b->lock);
 }
 
+/*
+ * The policy stops seeing the domain; its sysfs files and hypercalls that
+ * a vCPU already started may still run, and find it gone.
+ */
 static void balloon_domain_destroy(struct pvhv_domain *dom)
 {
 	struct pvhv_balloon_dom *b = dom->balloon;
@@ -311,14 +341,22 @@ static void balloon_domain_destroy(struct pvhv_domain *dom)
 	mutex_lock(&pvhv_balloon_list_lock);
 	list_del(&b->node);
 	mutex_unlock(&pvhv_balloon_list_lock);
+	spin_lock(&b->lock);
+	WRITE_ONCE(b->gone, true);
+	spin_unlock(&b->lock);
+}
+
+static void balloon_domain_release(struct pvhv_domain *dom)
+{
+	kfree(dom->balloon);
 	dom->balloon = NULL;
-	kfree(b);
 }
 
 static struct pvhv_domain_ops pvhv_balloon_domain_ops = {
 	.create = balloon_domain_create,
 	.teardown = balloon_domain_teardown,
 	.destroy = balloon_domain_destroy,
+	.release = balloon_domain_release,
 };
 
 int pvhv_balloon_init(void)

@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
 #include <linux/workqueue.h>
 #include <linux/kvm_host.h>
 
@@ -25,22 +26,39 @@ static DEFINE_MUTEX(pvhv_domains_lock);
 static struct kset *pvhv_domains_kset;
 static atomic_t pvhv_nr_domains = ATOMIC_INIT(0);
 static atomic64_t pvhv_next_id = ATOMIC64_INIT(0);
-/* Registered pvhv_domain_ops; the list is only changed at module init/exit. */
+/*
+ * Registered pvhv_domain_ops; the list is only changed at module init/exit.
+ * Walked under pvhv_domain_ops_lock, except from a domain's release: the
+ * last reference may go where that lock is held (a teardown() or destroy()
+ * that unmaps another domain's grants), so that walk uses SRCU.
+ */
 static LIST_HEAD(pvhv_domain_ops_list);
 static DEFINE_MUTEX(pvhv_domain_ops_lock);
+DEFINE_STATIC_SRCU(pvhv_domain_ops_srcu);
+/* The VMs' teardown work (struct pvhv_kvm_put). */
+static struct workqueue_struct *pvhv_wq;
 
 void pvhv_domain_ops_register(struct pvhv_domain_ops *ops)
 {
 	mutex_lock(&pvhv_domain_ops_lock);
-	list_add_tail(&ops->node, &pvhv_domain_ops_list);
+	list_add_tail_rcu(&ops->node, &pvhv_domain_ops_list);
 	mutex_unlock(&pvhv_domain_ops_lock);
 }
 
 void pvhv_domain_ops_unregister(struct pvhv_domain_ops *ops)
 {
+	/*
+	 * At module exit no pvhvfs file is left, but a VM's teardown work
+	 * may still hold its domain: let it tear down and release the domain
+	 * while every component still sees it, or their state would leak.
+	 * No file, no mapping: none can be queued after this.
+	 */
+	flush_workqueue(pvhv_wq);
 	mutex_lock(&pvhv_domain_ops_lock);
-	list_del(&ops->node);
+	list_del_rcu(&ops->node);
 	mutex_unlock(&pvhv_domain_ops_lock);
+	/* The component's exit may free what a running release() uses. */
+	synchronize_srcu(&pvhv_domain_ops_srcu);
 }
 
 /* id -> live domain, for the interdomain calls; lookups use RCU. */
@@ -61,8 +79,6 @@ struct pvhv_kvm_put {
 	struct kvm *kvm;
 	struct pvhv_domain *dom;	/* reference taken at unbind */
 };
-
-static struct workqueue_struct *pvhv_wq;
 
 struct pvhv_domain_priv {
 	struct rcu_head rcu;		/* first: kfree_rcu() needs a small offset */
@@ -201,7 +217,16 @@ static const struct attribute_group *pvhv_domain_all_groups[] = {
 static void pvhv_domain_release(struct kobject *kobj)
 {
 	struct pvhv_domain_priv *priv = to_priv(kobj_to_domain(kobj));
+	struct pvhv_domain_ops *ops;
+	int idx;
 
+	/* Components first: they are built on the core's state. */
+	idx = srcu_read_lock(&pvhv_domain_ops_srcu);
+	list_for_each_entry_srcu(ops, &pvhv_domain_ops_list, node,
+				 srcu_read_lock_held(&pvhv_domain_ops_srcu))
+		if (ops->release)
+			ops->release(&priv->dom);
+	srcu_read_unlock(&pvhv_domain_ops_srcu, idx);
 	pvhv_evtchn_free(&priv->dom);
 	pvhv_pt_free(&priv->dom);
 	pvhv_gfn_maps_free(&priv->dom);

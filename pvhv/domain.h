@@ -44,13 +44,22 @@ struct pvhv_domain;
  *	torn down.
  * destroy: the domain itself is going away (its last file is gone), or
  *	another component's create() failed; must cope with a domain that
- *	its own create() never saw.
+ *	its own create() never saw.  Its sysfs files and hypercalls that a
+ *	vCPU started before may still run, during and after destroy(): what
+ *	they use must stay until release().
+ * release: the last reference to the domain is gone: no hypercall, sysfs
+ *	access or teardown can use it any more; free what create() allocated.
+ *	Runs wherever the last pvhv_domain_put() is, which may hold
+ *	pvhv_domain_ops_lock (a teardown() or destroy() that drops another
+ *	domain's last reference): may sleep, but must not take that lock.
+ *	Must cope with a domain that its own create() never saw.
  */
 struct pvhv_domain_ops {
 	struct list_head node;
 	int (*create)(struct pvhv_domain *dom);
 	void (*teardown)(struct pvhv_domain *dom, struct kvm *kvm);
 	void (*destroy)(struct pvhv_domain *dom);
+	void (*release)(struct pvhv_domain *dom);
 };
 
 void pvhv_domain_ops_register(struct pvhv_domain_ops *ops);
@@ -89,7 +98,7 @@ struct pvhv_domain {
 	atomic_long_t ballooned;
 	atomic_long_t max_pages;
 	atomic_long_t ballooned_touched;
-	struct pvhv_balloon_dom *balloon;	/* balloon/ */
+	struct pvhv_balloon_dom *balloon;	/* balloon/, until release() */
 
 	/* Paravirtual page tables and trap table (pt_*.c, traps.c). */
 	struct pvhv_pt_dom *pt;

@@ -3,14 +3,20 @@
  * The balloon: mem_decrease and mem_populate from a mini-guest, every
  * validation error, batch semantics, what touching a ballooned frame does
  * (within max and at max), targets and the guest's channel (info, setup,
- * report), and teardown of a domain with a half-inflated balloon.
+ * report), teardown of a domain with a half-inflated balloon, and its
+ * balloon files and hypercalls racing with the domain's end.
  */
+#define _GNU_SOURCE	/* mremap() */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <pvhv/pvhv.h>
 #include <pvhv/balloon.h>
 #include <pvhv/event.h>
@@ -510,6 +516,181 @@ TEST(policy_taxes_idle_memory)
 	pol_write("high_kb", high0);
 	minivm_destroy(idle);
 	minivm_destroy(busy);
+}
+
+/* Every file of domains/<name>/balloon/. */
+static const char * const bl_files[] = {
+	"target_kb", "current_kb", "min_kb", "max_kb", "shares",
+	"ballooned_kb", "populated_kb", "touched", "reclaimed_kb",
+	"pressure_kb", "driver", "guest_free_kb", "guest_cached_kb",
+	"guest_available_kb", "guest_total_kb", "guest_report_age_ms",
+};
+
+#define NR_BL_FILES	ARRAY_SIZE(bl_files)
+#define NR_HAMMERS	2
+
+/* One domain's balloon files, opened before it goes and used after. */
+struct bl_race {
+	int fd[NR_BL_FILES];
+	int shares_fd;			/* written too */
+	int stop, started;
+	long ok, gone, bad;		/* gone: -ENODEV, the files are removed */
+	int bad_errno;
+};
+
+static void bl_count(struct bl_race *r, ssize_t n, long *ok, long *gone)
+{
+	if (n >= 0)
+		(*ok)++;
+	else if (errno == ENODEV)
+		(*gone)++;
+	else
+		__atomic_store_n(&r->bad_errno, errno, __ATOMIC_RELAXED);
+}
+
+static void *bl_hammer(void *arg)
+{
+	struct bl_race *r = arg;
+	long ok = 0, gone = 0, calls = 0;
+	char buf[64];
+	size_t i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (i = 0; i < NR_BL_FILES; i++, calls++)
+			bl_count(r, pread(r->fd[i], buf, sizeof(buf), 0),
+				 &ok, &gone);
+		/* The default: racing stores change nothing. */
+		bl_count(r, pwrite(r->shares_fd, "1000\n", 5, 0), &ok, &gone);
+		calls++;
+		if (calls == NR_BL_FILES + 1)
+			__atomic_add_fetch(&r->started, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_add_fetch(&r->ok, ok, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->gone, gone, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->bad, calls - ok - gone, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * The domain's last file goes while host threads read (and write) its
+ * balloon files through descriptors opened before, a vCPU hammers
+ * balloon_report and the policy walks the domains: each access gets a
+ * value or -ENODEV, never memory the domain's destroy() already freed,
+ * and nothing stays behind.  A race: without KASAN the old bug (balloon
+ * state freed in destroy(), while the files and hypercalls still used it)
+ * shows only as an occasional oops.
+ */
+TEST(a_balloon_file_read_as_the_domain_goes_is_safe)
+{
+	long domains0, frames0, ballooned0, auto0, interval0;
+	long ok = 0, bad = 0, gone_after = 0;
+	pthread_t hammer[NR_HAMMERS];
+	int round, i, n, bad_errno = 0;
+	time_t t0 = time(NULL);
+	struct gcmd *c;
+	char tag[32], path[512];
+
+	NEED_PVHV();
+	domains0 = pvhv_sysfs_long("domains_active");
+	frames0 = pvhv_sysfs_long("frames");
+	ballooned0 = pvhv_sysfs_long("balloon/ballooned_kb");
+	auto0 = pvhv_sysfs_long("balloon/auto");
+	interval0 = pvhv_sysfs_long("balloon/interval_ms");
+	/* The policy walks the domains with a driver all along. */
+	ASSERT_EQ(0, pol_write("interval_ms", 10));
+	ASSERT_EQ(0, pol_write("auto", 1));
+
+	/* 60 rounds, fewer where they are slow (TCG): the harness gives 30 s. */
+	for (round = 0; round < 60 && time(NULL) - t0 < 15; round++) {
+		struct bl_race r = { .shares_fd = -1 };
+		struct minivm *vm;
+		void *copy;
+
+		snprintf(tag, sizeof(tag), "race%d", round);
+		vm = driver_vm(tag, 1000);
+		if (!vm) {
+			bad++;
+			break;
+		}
+		for (i = 0; i < (int)NR_BL_FILES; i++) {
+			snprintf(path, sizeof(path),
+				 "/sys/kernel/pvhv/domains/%s/balloon/%s",
+				 strrchr(vm->dir, '/') + 1, bl_files[i]);
+			r.fd[i] = open(path, O_RDONLY);
+			if (!strcmp(bl_files[i], "shares"))
+				r.shares_fd = open(path, O_WRONLY);
+		}
+		for (n = 0; n < NR_HAMMERS; n++)
+			if (pthread_create(&hammer[n], NULL, bl_hammer, &r))
+				break;
+		for (i = 0; i < 1000 &&
+		     __atomic_load_n(&r.started, __ATOMIC_ACQUIRE) < n; i++)
+			usleep(1000);
+
+		/* The guest's loop repeats its command: balloon_report. */
+		c = minivm_hva(vm, GCMD_GPA);
+		c->a[0] = INFO_GPA;
+		c->val = PVHV_HC_BALLOON_REPORT;
+		c->op = G_HCALL;
+		if (minivm_vcpu_start(vm, 0))
+			bad++;
+		usleep(1000 * (round % 4));
+
+		/*
+		 * The last file goes while the vCPU runs: the mapping, its
+		 * last reference, is swapped at once for an anonymous copy,
+		 * which the guest (no pvhv domain any more) and the vCPU
+		 * thread's ucalls go on using.
+		 */
+		copy = mmap(NULL, MINIVM_MEM_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (copy != MAP_FAILED)
+			memcpy(copy, vm->mem, MINIVM_MEM_SIZE);
+		unlink(vm->path);
+		close(vm->mem_fd);
+		vm->mem_fd = -1;
+		if (copy == MAP_FAILED ||
+		    mremap(copy, MINIVM_MEM_SIZE, MINIVM_MEM_SIZE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, vm->mem) != vm->mem)
+			bad++;
+		/*
+		 * The domain goes when the VM's teardown work drops the
+		 * frames it pinned: its directory with it.
+		 */
+		for (i = 0; i < 5000; i++) {
+			if (pread(r.fd[0], path, sizeof(path), 0) < 0 &&
+			    errno == ENODEV) {
+				gone_after++;
+				break;
+			}
+			usleep(1000);
+		}
+		minivm_vcpu_kick(vm, 0);
+		minivm_vcpu_join(vm, 0);
+
+		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+		while (n--)
+			pthread_join(hammer[n], NULL);
+		for (i = 0; i < (int)NR_BL_FILES; i++)
+			close(r.fd[i]);
+		close(r.shares_fd);
+		minivm_destroy(vm);
+		ok += r.ok;
+		bad += r.bad;
+		if (r.bad_errno)
+			bad_errno = r.bad_errno;
+	}
+
+	pol_write("auto", auto0);
+	pol_write("interval_ms", interval0);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, bad_errno);
+	EXPECT_EQ(round, gone_after);
+	EXPECT_LE(5, round);
+	EXPECT_LT(0, ok);
+	EXPECT_EQ(domains0, pvhv_sysfs_wait("domains_active", domains0));
+	EXPECT_EQ(frames0, pvhv_sysfs_wait("frames", frames0));
+	EXPECT_EQ(ballooned0, pvhv_sysfs_wait("balloon/ballooned_kb", ballooned0));
 }
 
 TEST_HARNESS_MAIN
