@@ -9,6 +9,8 @@
 #   make bench           benchmarks (ratios against KVM's own mechanisms)
 #   make lint            checkpatch --strict and sparse
 #   make fuzz            the long fuzz pass in a test host (FUZZ="-n 10000000")
+#   make debug-kernel    the debug test host kernel (KASAN, lockdep, ...) and
+#                        pvhv.ko for it (SERIES=6.1 or 6.12)
 #
 # Each kernel gets its own object tree, build/<kernel release>/, made of
 # symlinks to the sources, so that 6.1 and 6.12 objects never mix.
@@ -18,7 +20,8 @@ SRCDIRS := Kbuild include pvhv ring balloon ksm-hint guest-driver
 # Debian kernels pvhv supports: bookworm's 6.1 and 6.12 from backports.
 SUPPORTED_KDIRS = $(wildcard /lib/modules/6.1.*-amd64/build /lib/modules/6.12.*-amd64/build)
 
-.PHONY: all modules modules-all lint check demo bench fuzz setup clean selftests
+.PHONY: all modules modules-all lint check demo bench fuzz setup clean selftests \
+	debug-kernel
 
 all: modules
 
@@ -56,6 +59,11 @@ bench:
 
 fuzz:
 	./tools/fuzz $(FUZZ)
+
+SERIES ?= 6.1
+debug-kernel:
+	@kdir=$$(./tools/debug-kernel $(SERIES)) && \
+	 $(MAKE) --no-print-directory KDIR=$$kdir W=1 modules
 
 clean:
 	rm -rf build
