@@ -395,6 +395,7 @@ void pvhv_domain_put_file(struct pvhv_domain *dom)
 
 	xa_erase(&pvhv_domain_ids, dom->id);
 	pvhv_domain_unbind(dom, true);
+	WRITE_ONCE(dom->destroyed, true);
 	mutex_lock(&pvhv_domain_ops_lock);
 	list_for_each_entry(ops, &pvhv_domain_ops_list, node)
 		if (ops->destroy)

@@ -75,6 +75,12 @@ struct pvhv_domain {
 	u64 id;
 	struct inode *dir;		/* directory the domain is cached in */
 	int nr_files;			/* memory files; under pvhv_domains_lock */
+	/*
+	 * Set before the destroy ops run: a feature adding a per-domain
+	 * object (a disk, an interface) checks it under the lock its
+	 * destroy takes, so that nothing is added after destroy looked.
+	 */
+	bool destroyed;
 	atomic_t nr_vmas;		/* mappings of its files, all processes */
 	atomic_long_t frames;		/* sum over its files' P2Ms */
 	atomic64_t size;		/* sum of its files' sizes, bytes */

@@ -909,6 +909,12 @@ static int vbd_attach(struct pvhv_domain *dom, const char *spec)
 	}
 
 	mutex_lock(&pvhv_vbd_lock);
+	/* After destroy detached everything, a disk would never go. */
+	if (READ_ONCE(dom->destroyed)) {
+		mutex_unlock(&pvhv_vbd_lock);
+		ret = -ENODEV;
+		goto err;
+	}
 	if (!dom->vbd)
 		dom->vbd = kzalloc(sizeof(*dom->vbd), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;

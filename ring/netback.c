@@ -463,7 +463,8 @@ static int vif_attach(struct pvhv_domain *dom, const char *spec)
 	atomic_inc(&pvhv_vif_attached);	/* undone by the release */
 
 	mutex_lock(&pvhv_vif_lock);
-	idx = vif_slot(dom);
+	/* After destroy detached everything, an interface would never go. */
+	idx = READ_ONCE(dom->destroyed) ? -ENODEV : vif_slot(dom);
 	ret = idx < 0 ? idx : 0;
 	if (!ret) {
 		vif->index = idx;
